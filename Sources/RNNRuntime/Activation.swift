@@ -8,7 +8,7 @@ import Foundation
 public enum Activation: Sendable, Equatable, Hashable {
     /// `f(x) = x`
     case linear
-    /// `f(x) = tanh(x)`
+    /// `f(x) = tanh(x)`, evaluated as TensorFlow's CPU kernels do (`FastTanh`).
     case tanh
     /// `f(x) = 1 / (1 + e^-x)`
     case sigmoid
@@ -53,7 +53,7 @@ public enum Activation: Sendable, Equatable, Hashable {
             Activation.softmaxRows(values, count: count, width: max(lastAxis, 1))
         // The common cases get their own loops so the switch is not taken per element.
         case .tanh:
-            for i in 0..<count { values[i] = Foundation.tanh(values[i]) }
+            FastTanh.apply(values, count: count)
         case .sigmoid:
             for i in 0..<count { values[i] = Activation.logistic(values[i]) }
         default:
@@ -75,7 +75,7 @@ public enum Activation: Sendable, Equatable, Hashable {
     public func callAsFunction(_ x: Float) -> Float {
         switch self {
         case .linear: return x
-        case .tanh: return Foundation.tanh(x)
+        case .tanh: return FastTanh.tanh(x)
         case .sigmoid: return Activation.logistic(x)
         case .hardSigmoid: return min(max(x / 6 + 0.5, 0), 1)
         case .hardSigmoidKeras2: return min(max(0.2 * x + 0.5, 0), 1)

@@ -10,8 +10,8 @@ public struct Dense: Layer {
     public let units: Int
     public var activation: Activation
     public let useBias: Bool
-    public private(set) var kernel: Tensor
-    public private(set) var bias: Tensor?
+    public internal(set) var kernel: Tensor
+    public internal(set) var bias: Tensor?
 
     /// A layer with zero weights; load real ones with `setParameters`.
     public init(name: String = "dense", inputSize: Int, units: Int, activation: Activation = .linear, useBias: Bool = true) {
@@ -54,7 +54,9 @@ public struct Dense: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         var y = try preActivation(input)
         activation.apply(&y, lastAxis: units)
-        return Tensor(uncheckedShape: input.shape.dropLast() + [units], scalars: y)
+        var shape = input.shape
+        shape[shape.count - 1] = units
+        return Tensor(uncheckedShape: shape, scalars: y)
     }
 
     /// `x · kernel + bias`, before the activation.

@@ -50,15 +50,21 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer {
         }
         let batch = input.shape[0], steps = input.shape[1], features = input.shape[2]
         let units = cell.units, width = cell.projectionSize
-
-        // Input projections for all steps at once, in time-major order so each
-        // step's rows are contiguous. With one sample the layouts coincide.
-        var projections = [Float](repeating: 0, count: steps * batch * width)
-        input.scalars.withUnsafeBufferPointer { x in
-            projections.withUnsafeMutableBufferPointer { p in
-                guard let x = x.baseAddress, let p = p.baseAddress else { return }
+        let stateCount = cell.stateSize * batch, scratchCount = max(batch * cell.scratchSize, 1)
+        let projectionCount = steps * batch * width
+        var output = [Float](repeating: 0, count: batch * units * (returnSequences ? steps : 1))
+        // Projections, state and scratch share one temporary buffer, on the
+        // stack when small, so a one-sample prediction allocates only its output.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: projectionCount + stateCount + scratchCount) { memory in
+            guard let projections = memory.baseAddress else { return }
+            let state = projections + projectionCount, scratch = state + stateCount
+            state.initialize(repeating: 0, count: stateCount + scratchCount)
+            // Input projections for all steps at once, in time-major order so
+            // each step's rows are contiguous. With one sample the layouts coincide.
+            input.scalars.withUnsafeBufferPointer { x in
+                guard let x = x.baseAddress else { return }
                 if batch == 1 {
-                    cell.projectInputs(x, rows: steps, into: p)
+                    cell.projectInputs(x, rows: steps, into: projections)
                 } else {
                     let timeMajor = UnsafeMutablePointer<Float>.allocate(capacity: input.count)
                     defer { timeMajor.deallocate() }
@@ -67,40 +73,21 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer {
                             (timeMajor + (s * batch + b) * features).initialize(from: x + (b * steps + s) * features, count: features)
                         }
                     }
-                    cell.projectInputs(timeMajor, rows: steps * batch, into: p)
+                    cell.projectInputs(timeMajor, rows: steps * batch, into: projections)
                 }
             }
-        }
-
-        let stateSizes = cell.stateSizes
-        let stateTotal = stateSizes.reduce(0, +) * batch
-        let scratchCount = max(batch * cell.scratchSize, 1)
-        var output = [Float](repeating: 0, count: batch * units * (returnSequences ? steps : 1))
-        // States and scratch live in one temporary buffer (on the stack when small).
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: stateTotal + scratchCount) { memory in
-            guard let base = memory.baseAddress else { return }
-            base.initialize(repeating: 0, count: stateTotal + scratchCount)
-            var states: [UnsafeMutablePointer<Float>] = []
-            var offset = 0
-            for size in stateSizes {
-                states.append(base + offset)
-                offset += size * batch
-            }
-            let scratch = base + stateTotal
-            projections.withUnsafeBufferPointer { p in
-                output.withUnsafeMutableBufferPointer { out in
-                    guard let p = p.baseAddress, let out = out.baseAddress else { return }
-                    for position in 0..<steps {
-                        let s = goBackwards ? steps - 1 - position : position
-                        cell.step(projection: p + s * batch * width, states: states, scratch: scratch, batch: batch)
-                        if returnSequences {
-                            for b in 0..<batch {
-                                (out + (b * steps + position) * units).update(from: states[0] + b * units, count: units)
-                            }
+            output.withUnsafeMutableBufferPointer { out in
+                guard let out = out.baseAddress else { return }
+                for position in 0..<steps {
+                    let s = goBackwards ? steps - 1 - position : position
+                    cell.step(projection: projections + s * batch * width, state: state, scratch: scratch, batch: batch)
+                    if returnSequences {
+                        for b in 0..<batch {
+                            (out + (b * steps + position) * units).update(from: state + b * units, count: units)
                         }
                     }
-                    if !returnSequences { out.update(from: states[0], count: batch * units) }
                 }
+                if !returnSequences { out.update(from: state, count: batch * units) }
             }
         }
         let shape = returnSequences ? [batch, steps, units] : [batch, units]

@@ -13,8 +13,9 @@ public protocol RecurrentCell: Sendable {
     var inputSize: Int { get }
     /// Size of the output at each step.
     var units: Int { get }
-    /// Sizes of the states carried from step to step; the first is the output `h`.
-    var stateSizes: [Int] { get }
+    /// Numbers per sample carried from step to step. The first `units` of
+    /// them are the output `h`; an LSTM would keep its `c` after them.
+    var stateSize: Int { get }
     /// Numbers per sample and step produced by `projectInputs`.
     var projectionSize: Int { get }
     /// Scratch space per sample that `step` needs.
@@ -31,10 +32,12 @@ public protocol RecurrentCell: Sendable {
     /// Advances every sample of the batch by one step.
     ///
     /// - Parameters:
-    ///   - projection: this step's `(batch, projectionSize)` input projection.
-    ///   - states: one `(batch, stateSizes[i])` buffer per state, updated in place.
+    ///   - projection: this step's `(batch, projectionSize)` input projection;
+    ///     the cell may work in it, as it is not read again.
+    ///   - state: the carried state, updated in place: `(batch, units)` of `h`
+    ///     first, then any further state the cell lays out after it.
     ///   - scratch: `batch · scratchSize` floats of working space.
     func step(
-        projection: UnsafePointer<Float>, states: [UnsafeMutablePointer<Float>],
+        projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, batch: Int)
 }

@@ -15,9 +15,11 @@
 public struct Sequential: Sendable {
     public var name: String
     public let inputShape: [Int?]
-    public private(set) var layers: [any Layer]
+    public internal(set) var layers: [any Layer]
     /// Each layer's per-sample output shape, in layer order.
     public let layerOutputShapes: [[Int?]]
+    /// `parameterCount`, kept: layers' weights change but their shapes never do.
+    private let weightCount: Int
 
     public init(name: String = "sequential", inputShape: [Int?], layers: [any Layer]) throws {
         var shape = inputShape
@@ -30,6 +32,7 @@ public struct Sequential: Sendable {
         self.inputShape = inputShape
         self.layers = layers
         self.layerOutputShapes = shapes
+        self.weightCount = layers.reduce(0) { $0 + $1.parameterCount }
     }
 
     /// The per-sample shape of the model's output.
@@ -45,10 +48,51 @@ public struct Sequential: Sendable {
 
     /// Runs the model on a batch shaped `(batch,) + inputShape`.
     ///
+    /// Large batches are split over the cores (`ComputeBackend.threads`),
+    /// and each core works through its share in blocks of at most
+    /// `blockSize` samples so memory stays bounded for any batch. The
+    /// samples never interact, so the result is the same as in one piece.
+    ///
     /// - Throws: `RuntimeError.inputShapeMismatch` naming the dimension that
     ///   disagrees (steps or features) when the input does not fit.
     public func predict(_ input: Tensor) throws -> Tensor {
         try checkInputShape(input.shape)
+        let batch = input.shape[0]
+        if batch == 1 { return try forward(input) }
+        let steps = input.rank == 3 ? input.shape[1] : 1
+        // About two operations per weight per step and sample.
+        let parts = Parallel.partCount(samples: batch, work: 2 * batch * steps * weightCount)
+        if parts == 1 && batch <= Self.blockSize { return try forward(input) }
+        let perSample = input.count / batch
+        let outputs = Parallel.map(parts: parts) { part -> Result<[Tensor], Error> in
+            let samples = Parallel.range(part: part, of: parts, count: batch)
+            return Result {
+                try stride(from: samples.lowerBound, to: samples.upperBound, by: Self.blockSize).map { start in
+                    let end = min(start + Self.blockSize, samples.upperBound)
+                    return try forward(Tensor(
+                        uncheckedShape: [end - start] + input.shape.dropFirst(),
+                        scalars: Array(input.scalars[start * perSample..<end * perSample])))
+                }
+            }
+        }
+        var scalars: [Float] = []
+        var shape: [Int] = []
+        for output in outputs {
+            for block in try output.get() {
+                if scalars.isEmpty { scalars.reserveCapacity(block.count / block.shape[0] * batch) }
+                scalars += block.scalars
+                shape = block.shape
+            }
+        }
+        shape[0] = batch
+        return Tensor(uncheckedShape: shape, scalars: scalars)
+    }
+
+    /// The most samples one forward pass takes at a time.
+    public static let blockSize = 256
+
+    /// Every layer in turn on one piece of a batch.
+    private func forward(_ input: Tensor) throws -> Tensor {
         var x = input
         for layer in layers { x = try layer.forward(x) }
         return x

@@ -32,9 +32,9 @@ public struct SimpleRNNCell: RecurrentCell {
         self.bias = useBias ? Tensor(zeros: [units]) : nil
     }
 
-    public var stateSizes: [Int] { [units] }
+    public var stateSize: Int { units }
     public var projectionSize: Int { units }
-    public var scratchSize: Int { units }
+    public var scratchSize: Int { 0 }
 
     public var parameterSpecs: [ParameterSpec] {
         var specs = [
@@ -55,6 +55,13 @@ public struct SimpleRNNCell: RecurrentCell {
         bias = useBias ? parameters[2] : nil
     }
 
+    /// Each weight's storage in turn, for in-place optimizer steps.
+    mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void) {
+        update(0, &kernel.scalars)
+        update(1, &recurrentKernel.scalars)
+        if bias != nil { update(2, &bias!.scalars) }
+    }
+
     public func projectInputs(_ inputs: UnsafePointer<Float>, rows: Int, into projections: UnsafeMutablePointer<Float>) {
         kernel.scalars.withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
@@ -68,18 +75,17 @@ public struct SimpleRNNCell: RecurrentCell {
     }
 
     public func step(
-        projection: UnsafePointer<Float>, states: [UnsafeMutablePointer<Float>],
+        projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, batch: Int
     ) {
-        let hidden = states[0]
+        let hidden = state
         let count = batch * units
-        // scratch = x_t·W + b + h_{t-1}·U, then h_t = f(scratch).
-        scratch.update(from: projection, count: count)
+        // projection += h_{t-1}·U, giving x_t·W + b + h_{t-1}·U; then h_t = f(that).
         recurrentKernel.scalars.withUnsafeBufferPointer { u in
             guard let u = u.baseAddress else { return }
-            LinearAlgebra.matmul(hidden, u, into: scratch, rows: batch, inner: units, cols: units, accumulate: true)
+            LinearAlgebra.matmul(hidden, u, into: projection, rows: batch, inner: units, cols: units, accumulate: true)
         }
-        activation.apply(scratch, count: count, lastAxis: units)
-        hidden.update(from: scratch, count: count)
+        activation.apply(projection, count: count, lastAxis: units)
+        hidden.update(from: projection, count: count)
     }
 }
