@@ -9,8 +9,15 @@ extension Dense: TrainableLayer {
         let z = try preActivation(input)
         var y = z
         activation.apply(&y, lastAxis: units)
-        let output = Tensor(uncheckedShape: input.shape.dropLast() + [units], scalars: y)
+        var shape = input.shape
+        shape[shape.count - 1] = units
+        let output = Tensor(uncheckedShape: shape, scalars: y)
         return (output, Cache(input: input, preActivation: z, output: y))
+    }
+
+    public mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void) {
+        update(0, &kernel.scalars)
+        if bias != nil { update(1, &bias!.scalars) }
     }
 
     /// dz = dy ⊙ f'(z); dW = xᵀ·dz; db = Σ_rows dz; dx = dz·Wᵀ.
@@ -33,18 +40,28 @@ extension Dense: TrainableLayer {
     /// for losses Keras computes from logits.
     func backward(preActivationGradient dz: [Float], cache: Cache) -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
         let rows = cache.output.count / max(units, 1)
-        let x = cache.input.scalars
         var dW = [Float](repeating: 0, count: inputSize * units)
         var db = [Float](repeating: 0, count: units)
         var dx = [Float](repeating: 0, count: rows * inputSize)
-        let w = kernel.scalars
-        for r in 0..<rows {
-            for j in 0..<units {
-                let g = dz[r * units + j]
-                if useBias { db[j] += g }
-                for i in 0..<inputSize {
-                    dW[i * units + j] += x[r * inputSize + i] * g
-                    dx[r * inputSize + i] += g * w[i * units + j]
+        cache.input.scalars.withUnsafeBufferPointer { x in
+            kernel.scalars.withUnsafeBufferPointer { w in
+                dz.withUnsafeBufferPointer { g in
+                    guard let x = x.baseAddress, let w = w.baseAddress, let g = g.baseAddress else { return }
+                    dW.withUnsafeMutableBufferPointer { dW in
+                        // dW = xᵀ·dz
+                        LinearAlgebra.gemm(transposeA: true, transposeB: false, m: inputSize, n: units, k: rows,
+                                           a: x, lda: inputSize, b: g, ldb: units, c: dW.baseAddress!, ldc: units, accumulate: false)
+                    }
+                    dx.withUnsafeMutableBufferPointer { dx in
+                        // dx = dz·Wᵀ
+                        LinearAlgebra.gemm(transposeA: false, transposeB: true, m: rows, n: inputSize, k: units,
+                                           a: g, lda: units, b: w, ldb: units, c: dx.baseAddress!, ldc: inputSize, accumulate: false)
+                    }
+                    if useBias {
+                        db.withUnsafeMutableBufferPointer { db in
+                            LinearAlgebra.addColumnSums(of: g, rows: rows, cols: units, into: db.baseAddress!)
+                        }
+                    }
                 }
             }
         }

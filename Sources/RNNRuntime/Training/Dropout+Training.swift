@@ -15,4 +15,6 @@ extension Dropout: TrainableLayer {
         guard let mask else { return (outputGradient, []) }
         return (Tensor(uncheckedShape: outputGradient.shape, scalars: zip(outputGradient.scalars, mask).map { $0 * $1 }), [])
     }
+
+    public mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void) {}
 }

@@ -3,20 +3,37 @@
 /// parameters are passed; `iterations` counts applied steps, as Keras's does.
 public protocol Optimizer: Sendable {
     var learningRate: Float { get set }
-    /// Applies one update to every parameter given its gradient.
-    mutating func apply(gradients: [Tensor], to parameters: inout [Tensor])
+    /// Starts one update of all parameters (Adam counts them for its bias correction).
+    mutating func beginStep()
+    /// Updates the `index`-th parameter in place from its gradient; every
+    /// parameter is passed once per step, in the same order each step.
+    mutating func update(parameter index: Int, values: inout [Float], gradient: [Float])
     /// The name Keras gives it in configs.
     var kerasClassName: String { get }
     /// Its config as Keras's `get_config()` writes it (for `training_config`).
     var kerasConfig: [(String, Double?)] { get }
 }
 
+extension Optimizer {
+    /// Applies one update to every parameter given its gradient.
+    public mutating func apply(gradients: [Tensor], to parameters: inout [Tensor]) {
+        beginStep()
+        for index in parameters.indices {
+            update(parameter: index, values: &parameters[index].scalars, gradient: gradients[index].scalars)
+        }
+    }
+
+    public mutating func beginStep() {}
+}
+
 /// Per-parameter state buffers, created zeroed (or filled) on first use.
 struct SlotStore: Sendable {
     var slots: [[Float]] = []
 
-    mutating func prepare(_ parameters: [Tensor], fill: Float = 0) {
-        if slots.count != parameters.count { slots = parameters.map { [Float](repeating: fill, count: $0.count) } }
+    /// Makes sure slot `index` exists with `count` values.
+    mutating func prepare(_ index: Int, count: Int, fill: Float = 0) {
+        while slots.count <= index { slots.append([]) }
+        if slots[index].count != count { slots[index] = [Float](repeating: fill, count: count) }
     }
 }
 
@@ -35,17 +52,18 @@ public struct SGD: Optimizer {
         self.nesterov = nesterov
     }
 
-    public mutating func apply(gradients: [Tensor], to parameters: inout [Tensor]) {
-        velocity.prepare(parameters)
-        for p in parameters.indices {
-            let g = gradients[p].scalars
-            for i in g.indices {
-                if momentum != 0 {
-                    let m = -g[i] * learningRate + velocity.slots[p][i] * momentum
-                    velocity.slots[p][i] = m
-                    parameters[p].scalars[i] += nesterov ? -g[i] * learningRate + m * momentum : m
-                } else {
-                    parameters[p].scalars[i] -= g[i] * learningRate
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        velocity.prepare(index, count: values.count)
+        values.withUnsafeMutableBufferPointer { w in
+            velocity.slots[index].withUnsafeMutableBufferPointer { velocity in
+                for i in 0..<min(w.count, g.count) {
+                    if momentum != 0 {
+                        let m = -g[i] * learningRate + velocity[i] * momentum
+                        velocity[i] = m
+                        w[i] += nesterov ? -g[i] * learningRate + m * momentum : m
+                    } else {
+                        w[i] -= g[i] * learningRate
+                    }
                 }
             }
         }
@@ -69,6 +87,8 @@ public struct Adam: Optimizer {
     public var amsgrad: Bool
     public private(set) var iterations = 0
     var m = SlotStore(), v = SlotStore(), vHat = SlotStore()
+    /// α of the current step.
+    var stepSize: Float = 0
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7, amsgrad: Bool = false) {
         self.learningRate = learningRate
@@ -78,26 +98,33 @@ public struct Adam: Optimizer {
         self.amsgrad = amsgrad
     }
 
-    public mutating func apply(gradients: [Tensor], to parameters: inout [Tensor]) {
-        m.prepare(parameters)
-        v.prepare(parameters)
-        if amsgrad { vHat.prepare(parameters) }
+    public mutating func beginStep() {
         let t = Float(iterations + 1)
-        let alpha = learningRate * (1 - Float.pow(beta2, t)).squareRoot() / (1 - Float.pow(beta1, t))
-        for p in parameters.indices {
-            let g = gradients[p].scalars
-            for i in g.indices {
-                m.slots[p][i] += (g[i] - m.slots[p][i]) * (1 - beta1)
-                v.slots[p][i] += (g[i] * g[i] - v.slots[p][i]) * (1 - beta2)
-                var second = v.slots[p][i]
-                if amsgrad {
-                    vHat.slots[p][i] = max(vHat.slots[p][i], second)
-                    second = vHat.slots[p][i]
+        stepSize = learningRate * (1 - Float.pow(beta2, t)).squareRoot() / (1 - Float.pow(beta1, t))
+        iterations += 1
+    }
+
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        m.prepare(index, count: values.count)
+        v.prepare(index, count: values.count)
+        if amsgrad { vHat.prepare(index, count: values.count) }
+        let alpha = stepSize
+        values.withUnsafeMutableBufferPointer { w in
+            m.slots[index].withUnsafeMutableBufferPointer { m in
+                v.slots[index].withUnsafeMutableBufferPointer { v in
+                    for i in 0..<min(w.count, g.count) {
+                        m[i] += (g[i] - m[i]) * (1 - beta1)
+                        v[i] += (g[i] * g[i] - v[i]) * (1 - beta2)
+                        var second = v[i]
+                        if amsgrad {
+                            vHat.slots[index][i] = max(vHat.slots[index][i], second)
+                            second = vHat.slots[index][i]
+                        }
+                        w[i] -= (m[i] * alpha) / (second.squareRoot() + epsilon)
+                    }
                 }
-                parameters[p].scalars[i] -= (m.slots[p][i] * alpha) / (second.squareRoot() + epsilon)
             }
         }
-        iterations += 1
     }
 
     public var kerasClassName: String { "Adam" }
@@ -127,26 +154,23 @@ public struct RMSprop: Optimizer {
         self.centered = centered
     }
 
-    public mutating func apply(gradients: [Tensor], to parameters: inout [Tensor]) {
-        velocity.prepare(parameters)
-        average.prepare(parameters)
-        momentums.prepare(parameters)
-        for p in parameters.indices {
-            let g = gradients[p].scalars
-            for i in g.indices {
-                velocity.slots[p][i] = rho * velocity.slots[p][i] + (1 - rho) * g[i] * g[i]
-                var denominator = velocity.slots[p][i]
-                if centered {
-                    average.slots[p][i] = rho * average.slots[p][i] + (1 - rho) * g[i]
-                    denominator -= average.slots[p][i] * average.slots[p][i]
-                }
-                let increment = learningRate * g[i] / (denominator + epsilon).squareRoot()
-                if momentum > 0 {
-                    momentums.slots[p][i] = momentum * momentums.slots[p][i] + increment
-                    parameters[p].scalars[i] -= momentums.slots[p][i]
-                } else {
-                    parameters[p].scalars[i] -= increment
-                }
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        velocity.prepare(index, count: values.count)
+        average.prepare(index, count: values.count)
+        momentums.prepare(index, count: values.count)
+        for i in 0..<min(values.count, g.count) {
+            velocity.slots[index][i] = rho * velocity.slots[index][i] + (1 - rho) * g[i] * g[i]
+            var denominator = velocity.slots[index][i]
+            if centered {
+                average.slots[index][i] = rho * average.slots[index][i] + (1 - rho) * g[i]
+                denominator -= average.slots[index][i] * average.slots[index][i]
+            }
+            let increment = learningRate * g[i] / (denominator + epsilon).squareRoot()
+            if momentum > 0 {
+                momentums.slots[index][i] = momentum * momentums.slots[index][i] + increment
+                values[i] -= momentums.slots[index][i]
+            } else {
+                values[i] -= increment
             }
         }
     }
@@ -172,14 +196,11 @@ public struct Adagrad: Optimizer {
         self.epsilon = epsilon
     }
 
-    public mutating func apply(gradients: [Tensor], to parameters: inout [Tensor]) {
-        accumulators.prepare(parameters, fill: initialAccumulatorValue)
-        for p in parameters.indices {
-            let g = gradients[p].scalars
-            for i in g.indices {
-                accumulators.slots[p][i] += g[i] * g[i]
-                parameters[p].scalars[i] -= learningRate * g[i] / (accumulators.slots[p][i] + epsilon).squareRoot()
-            }
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        accumulators.prepare(index, count: values.count, fill: initialAccumulatorValue)
+        for i in 0..<min(values.count, g.count) {
+            accumulators.slots[index][i] += g[i] * g[i]
+            values[i] -= learningRate * g[i] / (accumulators.slots[index][i] + epsilon).squareRoot()
         }
     }
 

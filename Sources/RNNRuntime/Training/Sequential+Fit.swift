@@ -56,9 +56,9 @@ extension Sequential {
         guard options.batchSize >= 1, options.epochs >= 0, (0..<1).contains(options.validationSplit) else {
             throw RuntimeError.invalidTensor("batch size must be at least 1 and validation split in [0, 1)")
         }
-        for layer in layers where !(layer is any TrainableLayer) {
-            throw RuntimeError.incompatibleLayer(layer: layer.name, detail: "cannot be trained")
-        }
+        // Cast once: a cast to a protocol existential per step cost more than the tutorial's whole step.
+        var trainables = try trainableLayers()
+        defer { layers = trainables }
         let samples = x.shape[0]
         let trainCount = options.validationSplit > 0 ? Int(Double(samples) * (1 - options.validationSplit)) : samples
         var order = Array(0..<trainCount)
@@ -71,14 +71,16 @@ extension Sequential {
             var batchStart = 0
             while batchStart < trainCount {
                 let indices = Array(order[batchStart..<min(batchStart + options.batchSize, trainCount)])
-                let value = try trainStep(
-                    x: x.gathering(indices), y: y.gathering(indices), loss: loss, optimizer: &optimizer, random: &random)
+                let value = try Self.trainStep(
+                    &trainables, x: x.gathering(indices), y: y.gathering(indices), loss: loss, optimizer: &optimizer,
+                    random: &random)
                 weightedLoss += value * Float(indices.count)
                 batchStart += options.batchSize
             }
             var validationLoss: Float?
             if trainCount < samples {
                 let held = Array(trainCount..<samples)
+                layers = trainables
                 validationLoss = try loss.evaluate(predicted: predict(x.gathering(held)), target: y.gathering(held)).value
             }
             let report = EpochReport(
@@ -94,14 +96,31 @@ extension Sequential {
     public mutating func trainStep(
         x: Tensor, y: Tensor, loss: Loss, optimizer: inout any Optimizer, random: inout RandomSource
     ) throws -> Float {
-        var context = TrainingContext(training: true, random: random)
-        var caches: [Any] = []
-        var activations = x
-        for layer in layers {
+        var trainables = try trainableLayers()
+        defer { layers = trainables }
+        return try Self.trainStep(&trainables, x: x, y: y, loss: loss, optimizer: &optimizer, random: &random)
+    }
+
+    /// The layers as trainable ones, or an error naming the first that is not.
+    private func trainableLayers() throws -> [any TrainableLayer] {
+        try layers.map { layer in
             guard let trainable = layer as? any TrainableLayer else {
                 throw RuntimeError.incompatibleLayer(layer: layer.name, detail: "cannot be trained")
             }
-            let (output, cache) = try trainable.forwardForTraining(activations, context: &context)
+            return trainable
+        }
+    }
+
+    private static func trainStep(
+        _ layers: inout [any TrainableLayer], x: Tensor, y: Tensor, loss: Loss, optimizer: inout any Optimizer,
+        random: inout RandomSource
+    ) throws -> Float {
+        var context = TrainingContext(training: true, random: random)
+        var caches: [Any] = []
+        caches.reserveCapacity(layers.count)
+        var activations = x
+        for layer in layers {
+            let (output, cache) = try layer.forwardForTraining(activations, context: &context)
             caches.append(cache)
             activations = output
         }
@@ -126,20 +145,18 @@ extension Sequential {
             gradient = lossGradient
         }
         for index in remaining {
-            guard let trainable = layers[index] as? any TrainableLayer else { continue }
-            let (inputGradient, gradients) = try trainable.backward(gradient, cache: caches[index])
+            let (inputGradient, gradients) = try layers[index].backward(gradient, cache: caches[index])
             parameterGradients[index] = gradients
             gradient = inputGradient
         }
-        var parameters = layers.flatMap(\.parameters)
-        optimizer.apply(gradients: parameterGradients.flatMap { $0 }, to: &parameters)
+        optimizer.beginStep()
         var offset = 0
         for index in layers.indices {
-            let count = layers[index].parameterSpecs.count
-            if count > 0 {
-                try setParameters(Array(parameters[offset..<offset + count]), ofLayerAt: index)
+            let gradients = parameterGradients[index]
+            layers[index].updateParameters { parameter, values in
+                optimizer.update(parameter: offset + parameter, values: &values, gradient: gradients[parameter].scalars)
             }
-            offset += count
+            offset += gradients.count
         }
         return value
     }

@@ -18,6 +18,9 @@ public struct TrainingContext {
 public protocol TrainableLayer: Layer {
     func forwardForTraining(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, cache: Any)
     func backward(_ outputGradient: Tensor, cache: Any) throws -> (inputGradient: Tensor, parameterGradients: [Tensor])
+    /// Passes each weight's storage, in `parameterSpecs` order, to `update`
+    /// to change in place: an optimizer step without copying any weight.
+    mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void)
 }
 
 extension RuntimeError {
