@@ -28,10 +28,14 @@ enum CLI {
         let stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs kerasio; `environment` adds to (or overrides) this process's variables.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
