@@ -1,7 +1,6 @@
 """The tutorial's sunspots run in Keras 3 (TensorFlow backend), as
 TUTORIAL.md describes it: prints train/test RMSE and the time fit() took.
 Usage: keras_tutorial.py DATA.csv SEED"""
-import csv
 import os
 import sys
 import time
@@ -10,24 +9,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
+from sunspot_windows import sunspot_windows  # noqa: E402
 
 path, seed = sys.argv[1], int(sys.argv[2])
 keras.utils.set_random_seed(seed)
-values = np.array([float(row[1]) for row in list(csv.reader(open(path)))[1:]], dtype=np.float64)
-data = ((values - values.min()) / (values.max() - values.min())).astype(np.float32)
-split = int(len(data) * 0.8)
-
-
-def get_xy(dat, time_steps):
-    y_index = np.arange(time_steps, len(dat), time_steps)
-    y = dat[y_index]
-    rows = len(y)
-    x = dat[range(time_steps * rows)]
-    return x.reshape(rows, time_steps, 1), y
-
-
-train_x, train_y = get_xy(data[:split], 12)
-test_x, test_y = get_xy(data[split:], 12)
+train_x, train_y, test_x, test_y = sunspot_windows(path)
+train_y, test_y = train_y.ravel(), test_y.ravel()
 model = keras.Sequential([keras.Input((12, 1)), keras.layers.SimpleRNN(3, activation="tanh"),
                           keras.layers.Dense(1, activation="tanh")])
 model.compile(loss="mean_squared_error", optimizer="adam")

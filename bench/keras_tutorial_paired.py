@@ -7,7 +7,6 @@ For each seed s: Keras builds the tutorial model with seed s and saves it
 untrained (WORK/init_s.h5), fits it (20 epochs, batch 1, shuffled) and saves
 its test predictions (WORK/keras_s.npy). Also writes the windows
 (WORK/train_x.npy, train_y.npy, test_x.npy, test_y.npy)."""
-import csv
 import os
 import sys
 
@@ -15,24 +14,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
+from sunspot_windows import sunspot_windows  # noqa: E402
 
 path, work, first, last = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-values = np.array([float(row[1]) for row in list(csv.reader(open(path)))[1:]], dtype=np.float64)
-data = ((values - values.min()) / (values.max() - values.min())).astype(np.float32)
-split = int(len(data) * 0.8)
-
-
-def get_xy(dat, time_steps):
-    y_index = np.arange(time_steps, len(dat), time_steps)
-    y = dat[y_index]
-    x = dat[range(time_steps * len(y))]
-    return x.reshape(len(y), time_steps, 1), y
-
-
-train_x, train_y = get_xy(data[:split], 12)
-test_x, test_y = get_xy(data[split:], 12)
-for name, array in [("train_x", train_x), ("train_y", train_y.reshape(-1, 1)),
-                    ("test_x", test_x), ("test_y", test_y.reshape(-1, 1))]:
+train_x, train_y, test_x, test_y = sunspot_windows(path)
+for name, array in [("train_x", train_x), ("train_y", train_y),
+                    ("test_x", test_x), ("test_y", test_y)]:
     np.save(os.path.join(work, name + ".npy"), array)
 for seed in range(first, last + 1):
     keras.utils.set_random_seed(seed)

@@ -20,12 +20,13 @@ Workloads (the numbers are bench/run's targets):
   W3 inference: SimpleRNN(128) + Dense(1) on 4096 x 50 x 8, predict at batch 256
   W4 training: W3's model, Adam + MSE, one epoch at batch 64
 """
-import csv
 import json
 import os
 import statistics
 import sys
 import time
+
+from sunspot_windows import sunspot_windows
 
 SEED = 1
 W3_SAMPLES, W3_STEPS, W3_FEATURES, W3_UNITS = 4096, 50, 8, 128
@@ -56,24 +57,6 @@ def median_of(reps, body, before=None):
     return statistics.median(times), times
 
 
-def sunspot_windows(np, path):
-    """The tutorial's data: min-max scaled series, first 80% for training, get_XY windows of 12."""
-    values = np.array([float(row[1]) for row in list(csv.reader(open(path)))[1:]], dtype=np.float64)
-    data = ((values - values.min()) / (values.max() - values.min())).astype(np.float32)
-    split = int(len(data) * 0.8)
-
-    def get_xy(dat, time_steps):
-        y_index = np.arange(time_steps, len(dat), time_steps)
-        y = dat[y_index]
-        rows = len(y)
-        x = dat[range(time_steps * rows)]
-        return x.reshape(rows, time_steps, 1).astype(np.float32), y.reshape(rows, 1).astype(np.float32)
-
-    train_x, train_y = get_xy(data[:split], 12)
-    test_x, test_y = get_xy(data[split:], 12)
-    return train_x, train_y, test_x, test_y
-
-
 def make(data_path, work, reps):
     np, tf, keras = keras_modules()
     out = {"keras_version": keras.__version__, "tensorflow_version": tf.__version__,
@@ -84,7 +67,7 @@ def make(data_path, work, reps):
 
     # ---- W1 / W2: the tutorial's model -------------------------------------------------
     keras.utils.set_random_seed(SEED)
-    train_x, train_y, test_x, _ = sunspot_windows(np, data_path)
+    train_x, train_y, test_x, _ = sunspot_windows(data_path)
     w1 = keras.Sequential([keras.Input((12, 1)), keras.layers.SimpleRNN(3, activation="tanh"),
                            keras.layers.Dense(1, activation="tanh")])
     w1.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam(learning_rate=0.001))
