@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KerasIO
 
 /// The `kerasio` command: subcommands only.
 @main
@@ -15,6 +16,8 @@ struct Kerasio: ParsableCommand {
     /// stderr with a non-zero exit: never a backtrace, never a usage dump
     /// for problems with a file.
     static func main() {
+        if Supervisor.shouldSupervise { Supervisor.superviseChild() }
+        if Supervisor.isChild { Supervisor.configureChild() }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -38,7 +41,9 @@ struct Kerasio: ParsableCommand {
         return message.isEmpty ? "\(error)" : message + " (see 'kerasio --help')"
     }
 
+    /// Printable characters only, one line, at most 1,000 characters: the
+    /// message may quote a hostile file.
     private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        PrintableText.oneLine(text, limit: 1_000)
     }
 }

@@ -13,6 +13,7 @@ struct ModelOptions: ParsableArguments {
     var config: String?
 
     func load() throws -> KerasModel {
-        try KerasModel.load(from: model, architecture: config)
+        Supervisor.reading(model)
+        return try KerasModel.load(from: model, architecture: config)
     }
 }

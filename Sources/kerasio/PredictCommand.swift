@@ -68,6 +68,7 @@ enum ArrayFileKind {
     /// Reads IN and shapes it for the model. A file without a known
     /// extension is read as .npy if it starts with NumPy's magic, else as CSV.
     static func readInput(_ path: String, for model: KerasModel) throws -> Tensor {
+        Supervisor.reading(path)
         let kind = ArrayFileKind(path: path) ?? (NumpyArrayFile.looksLikeNumpy(path) ? .npy : .csv)
         do {
             switch kind {

@@ -61,6 +61,7 @@ public final class HDF5Dataset: @unchecked Sendable {
             defer { H5Sclose(space) }
             let count = try HDF5Dataspace.elementCount(of: space, location: location, operation: operation)
             guard count > 0 else { return [] }
+            try checkSize(count: count, elementSize: H5Tget_size(storedType), operation: operation)
             var values = [Float](repeating: 0, count: count)
             let status = values.withUnsafeMutableBytes { buffer in
                 H5Dread(datasetID, kio_H5T_NATIVE_FLOAT(), kio_H5S_ALL(), kio_H5S_ALL(), kio_H5P_DEFAULT(),
@@ -68,6 +69,35 @@ public final class HDF5Dataset: @unchecked Sendable {
             }
             try location.check(status, operation)
             return values
+        }
+    }
+
+    /// The most elements one dataset may hold: 2 GiB of float32, past any
+    /// recurrent model's largest weight.
+    static let mostElements = 1 << 29
+
+    /// Refuses, before anything is allocated, a dataset whose declared shape
+    /// the file cannot hold: uncompressed data must fit in the file, and
+    /// compressed data may not claim more than a 1000:1 ratio. The shape
+    /// comes from the file, so without this a few damaged bytes would have
+    /// kerasio allocate gigabytes. Call with the lock held.
+    private func checkSize(count: Int, elementSize: Int, operation: String) throws {
+        guard count <= Self.mostElements else {
+            throw location.problem(operation, "it declares \(count) elements, more than the \(Self.mostElements) kerasio reads")
+        }
+        let fileID = H5Iget_file_id(datasetID)
+        guard fileID >= 0 else { throw location.failure(operation) }
+        defer { H5Fclose(fileID) }
+        var fileSize: hsize_t = 0
+        try location.check(H5Fget_filesize(fileID, &fileSize), operation)
+        let creation = try location.check(H5Dget_create_plist(datasetID), operation)
+        defer { H5Pclose(creation) }
+        let filters = H5Pget_nfilters(creation)
+        let bytes = UInt64(count) * UInt64(max(elementSize, 1))
+        let room = filters > 0 ? UInt64(fileSize) * 1000 : UInt64(fileSize)
+        guard bytes <= room else {
+            throw location.problem(
+                operation, "it declares \(count) elements (\(bytes) bytes), more than the \(fileSize)-byte file can hold; the file is damaged")
         }
     }
 

@@ -40,11 +40,15 @@ public struct HDF5Error: Error, LocalizedError, Sendable, Equatable {
 struct HDF5Location: Sendable {
     let file: String
     let objectPath: String
+    /// True in files opened for reading: each object's attributes are
+    /// checked (``HDF5AttributeCheck``) before libhdf5 may decode them.
+    /// Files being written are libhdf5's own work and are not re-read.
+    var checksStructure = false
 
     /// The location of `name` relative to this one; `name` may hold several
     /// components (`"dense/kernel:0"`) or be absolute (`"/model_weights"`).
     func appending(_ name: String) -> HDF5Location {
-        HDF5Location(file: file, objectPath: HDF5Path.join(objectPath, name))
+        HDF5Location(file: file, objectPath: HDF5Path.join(objectPath, name), checksStructure: checksStructure)
     }
 
     /// The error for an HDF5 call that just failed, carrying HDF5's error

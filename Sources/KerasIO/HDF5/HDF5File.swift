@@ -26,7 +26,7 @@ public final class HDF5File: @unchecked Sendable {
     ///   example because it is truncated.
     public init(openingForReading path: String) throws {
         try FileSignature.checkHDF5(at: path)
-        (fileID, root) = try Self.open(path, operation: "open") { accessList, location in
+        (fileID, root) = try Self.open(path, operation: "open", reading: true) { accessList, location in
             try location.check(H5Fopen(path, kio_H5F_ACC_RDONLY(), accessList), "open")
         }
         self.path = path
@@ -45,14 +45,17 @@ public final class HDF5File: @unchecked Sendable {
         guard image.starts(with: FileSignature.hdf5) else {
             throw HDF5OpenError.notHDF5(path: name, detected: FileSignature.describe([UInt8](image.prefix(512))))
         }
-        (fileID, root) = try Self.open(name, operation: "open") { accessList, location in
+        (fileID, root) = try Self.open(name, operation: "open", reading: true) { accessList, location in
             try location.check(H5Pset_fapl_core(accessList, 1 << 16, false), "open")
             // HDF5 copies the image, so the Data need not outlive this call.
             try image.withUnsafeBytes { bytes in
                 _ = try location.check(
                     H5Pset_file_image(accessList, UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count), "open")
             }
-            return try location.check(H5Fopen(name, kio_H5F_ACC_RDONLY(), accessList), "open")
+            // The core driver tells open files apart by name alone: a second
+            // image opened under the same name while the first is open gets
+            // the first file back. Each image gets a name of its own.
+            return try location.check(H5Fopen("\(name)#\(UUID().uuidString)", kio_H5F_ACC_RDONLY(), accessList), "open")
         }
         self.path = name
     }
@@ -74,9 +77,10 @@ public final class HDF5File: @unchecked Sendable {
     /// adjust it and open or create the file, then opens the root group,
     /// closing the file again if that fails. All under the HDF5 lock.
     private static func open(
-        _ name: String, operation: String, _ openFile: (hid_t, HDF5Location) throws -> hid_t
+        _ name: String, operation: String, reading: Bool = false, _ openFile: (hid_t, HDF5Location) throws -> hid_t
     ) throws -> (hid_t, HDF5Group) {
-        let location = HDF5Location(file: name, objectPath: "/")
+        let location = HDF5Location(file: name, objectPath: "/", checksStructure: reading)
+        HDF5Watchdog.reading(name)
         return try HDF5Library.withLock {
             let accessList = try location.check(H5Pcreate(kio_H5P_FILE_ACCESS()), operation)
             defer { H5Pclose(accessList) }

@@ -39,6 +39,7 @@ public final class HDF5Group: @unchecked Sendable {
     convenience init(openingRootOf fileID: hid_t, location: HDF5Location) throws {
         let groupID = try location.check(H5Gopen2(fileID, "/", kio_H5P_DEFAULT()), "open root group")
         self.init(groupID: groupID, location: location)
+        try HDF5AttributeCheck.verify(groupID, location: location, operation: "open root group")
     }
 
     deinit {
@@ -58,7 +59,9 @@ public final class HDF5Group: @unchecked Sendable {
         return try HDF5Library.withLock {
             try requireObject(name, kind: .group, operation: "open group")
             let id = try target.check(H5Gopen2(groupID, HDF5Group.hdf5Name(name), kio_H5P_DEFAULT()), "open group")
-            return HDF5Group(groupID: id, location: target)
+            let group = HDF5Group(groupID: id, location: target)
+            try HDF5AttributeCheck.verify(id, location: target, operation: "open group")
+            return group
         }
     }
 
@@ -71,7 +74,9 @@ public final class HDF5Group: @unchecked Sendable {
         return try HDF5Library.withLock {
             try requireObject(path, kind: .dataset, operation: "open dataset")
             let id = try target.check(H5Dopen2(groupID, HDF5Group.hdf5Name(path), kio_H5P_DEFAULT()), "open dataset")
-            return HDF5Dataset(datasetID: id, location: target)
+            let dataset = HDF5Dataset(datasetID: id, location: target)
+            try HDF5AttributeCheck.verify(id, location: target, operation: "open dataset")
+            return dataset
         }
     }
 
@@ -82,8 +87,12 @@ public final class HDF5Group: @unchecked Sendable {
     /// is missing. A dangling soft link does not count.
     public func contains(_ path: String) -> Bool {
         HDF5Library.withLock {
-            missingComponent(in: path) == nil
-                && H5Oexists_by_name(groupID, HDF5Group.hdf5Name(path), kio_H5P_DEFAULT()) > 0
+            guard let problem = missingComponent(in: path) else {
+                return H5Oexists_by_name(groupID, HDF5Group.hdf5Name(path), kio_H5P_DEFAULT()) > 0
+            }
+            // A link kerasio will not follow is there all the same: say so
+            // when the caller opens it, rather than call it missing.
+            return problem.isRefusedLink
         }
     }
 
@@ -216,10 +225,17 @@ public final class HDF5Group: @unchecked Sendable {
         return linkList
     }
 
+    /// Why a path cannot be opened: a component is missing, or is a link
+    /// kerasio does not follow.
+    private struct PathProblem {
+        let message: String
+        var isRefusedLink = false
+    }
+
     /// Describes the first component of `path` that does not exist, e.g.
-    /// `"'/model_weights' has no member 'dense'"`, or nil if all exist.
-    /// Call with the lock held.
-    private func missingComponent(in path: String) -> String? {
+    /// `"'/model_weights' has no member 'dense'"`, or is a link kerasio does
+    /// not follow; nil if all exist. Call with the lock held.
+    private func missingComponent(in path: String) -> PathProblem? {
         let components = HDF5Path.components(path)
         let isAbsolute = path.hasPrefix("/")
         var parentPath = isAbsolute ? "/" : location.objectPath
@@ -230,10 +246,26 @@ public final class HDF5Group: @unchecked Sendable {
                 // H5Lexists fails, rather than answering, when the parent
                 // is not a group.
                 _ = HDF5Library.takeErrorStack()
-                return "'\(parentPath)' is not a group"
+                return PathProblem(message: "'\(parentPath)' is not a group")
             }
             if exists == 0 {
-                return "'\(parentPath)' has no member '\(components[index])'"
+                return PathProblem(message: "'\(parentPath)' has no member \(Quoted(components[index]))")
+            }
+            // Keras files hold hard links only. An external link would make
+            // kerasio open another file the model names (any path at all),
+            // and a soft link can point anywhere in the tree or nowhere:
+            // neither is followed.
+            let linkType = kio_link_type(groupID, isAbsolute ? "/" + prefix : prefix)
+            if linkType != H5L_TYPE_HARD.rawValue {
+                _ = HDF5Library.takeErrorStack()
+                let member = HDF5Path.join(parentPath, components[index])
+                let what: String
+                switch linkType {
+                case H5L_TYPE_EXTERNAL.rawValue: what = "an external link to another file; kerasio follows no links out of a file"
+                case H5L_TYPE_SOFT.rawValue: what = "a soft link; Keras files hold none and kerasio follows none"
+                default: what = "a link of a kind kerasio does not follow"
+                }
+                return PathProblem(message: "\(Quoted(member)) is \(what)", isRefusedLink: true)
             }
             parentPath = HDF5Path.join(parentPath, components[index])
         }
@@ -245,7 +277,7 @@ public final class HDF5Group: @unchecked Sendable {
     private func requireObject(_ path: String, kind: HDF5ObjectKind, operation: String) throws {
         let target = location.appending(path)
         if let missing = missingComponent(in: path) {
-            throw target.problem(operation, missing)
+            throw target.problem(operation, missing.message)
         }
         if let actual = self.kind(of: path), actual != kind {
             let described = actual == .group ? "a group" : actual == .dataset ? "a dataset" : "a named datatype"

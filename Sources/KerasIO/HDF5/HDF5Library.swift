@@ -33,6 +33,11 @@ enum HDF5Library {
     private static let initialization: Void = {
         _ = H5open()
         _ = H5Eset_auto2(kio_H5E_DEFAULT(), nil, nil)
+        // No Keras file links to another file; with the external link class
+        // gone, libhdf5 cannot follow one even by a path kerasio did not
+        // check (HDF5Group refuses them by name first, with a clear message).
+        _ = H5Lunregister(H5L_TYPE_EXTERNAL)
+        _ = H5Eclear2(kio_H5E_DEFAULT())
     }()
 
     /// Initialises HDF5 once per process and silences its error printing
@@ -44,9 +49,14 @@ enum HDF5Library {
 
     /// Runs `body`, which may call HDF5, holding the process-wide HDF5 lock
     /// with error printing off on this thread.
+    /// The time spent inside is watched (``HDF5Watchdog``).
     static func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
         lock.lock()
-        defer { lock.unlock() }
+        HDF5Watchdog.enter()
+        defer {
+            HDF5Watchdog.leave()
+            lock.unlock()
+        }
         ensureInitialized()
         return try body()
     }

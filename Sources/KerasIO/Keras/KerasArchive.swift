@@ -9,6 +9,12 @@ import ZIPFoundation
 /// usual way to write outside a target directory, an archive with any entry
 /// whose name is absolute or climbs with `..`, or that is a symbolic link,
 /// is refused as a whole.
+///
+/// A zip header's sizes are the writer's word, not a fact: an entry that
+/// declares 100 bytes can inflate to gigabytes (a zip bomb). So every entry
+/// is bounded twice while it inflates, never only by its header: it may not
+/// grow past the size it declares, and that size may not pass the entry's
+/// limit (``limit(for:)``). Inflation stops at the first byte over.
 struct KerasArchive {
     let path: String
     let configJSON: String
@@ -18,35 +24,71 @@ struct KerasArchive {
     static let configEntry = "config.json"
     static let metadataEntry = "metadata.json"
     static let weightsEntry = "model.weights.h5"
-    /// Larger entries are refused rather than read into memory (a zip bomb guard).
-    static let largestEntry: UInt64 = 4 << 30
 
+    /// The most entries an archive may list. Keras writes three; the bound
+    /// keeps a central directory of millions of tiny entries from costing
+    /// seconds and memory before anything is refused.
+    static let mostEntries = 10_000
+    /// `config.json` of a 100,000-layer model is about 60 MB.
+    static let largestConfig: UInt64 = 256 << 20
+    /// `metadata.json` holds three short strings.
+    static let largestMetadata: UInt64 = 1 << 20
+    /// The weights of any recurrent model kerasio runs fit in 2 GiB
+    /// (500 million float32 parameters).
+    static let largestWeights: UInt64 = 2 << 30
+
+    static func limit(for name: String) -> UInt64 {
+        switch name {
+        case configEntry: return largestConfig
+        case metadataEntry: return largestMetadata
+        default: return largestWeights
+        }
+    }
+
+    /// True for the first bytes of a zip file: a local file header, or the
+    /// end record of an empty archive.
+    static func isZip(signature: [UInt8]) -> Bool {
+        signature == [0x50, 0x4B, 0x03, 0x04] || signature == [0x50, 0x4B, 0x05, 0x06]
+    }
+
+    /// Reads the archive at `path`.
     init(readingFrom path: String) throws {
-        self.path = path
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
             throw KerasIOError(.corrupt, file: path, "is not a readable zip archive (truncated or damaged?)")
         }
+        try self.init(archive, path: path)
+    }
+
+    /// Reads an archive held in memory; `path` names it in messages.
+    init(image: Data, path: String) throws {
+        let archive: Archive
+        do {
+            archive = try Archive(data: image, accessMode: .read)
+        } catch {
+            throw KerasIOError(.corrupt, file: path, "is not a readable zip archive (truncated or damaged?)")
+        }
+        try self.init(archive, path: path)
+    }
+
+    private init(_ archive: Archive, path: String) throws {
+        self.path = path
         var entries: [String: Entry] = [:]
+        var count = 0
         for entry in archive {
+            count += 1
+            guard count <= Self.mostEntries else {
+                throw KerasIOError(.corrupt, file: path, "the archive lists more than \(Self.mostEntries) entries; a Keras archive has three")
+            }
             let name = entry.path
             try Self.checkEntryName(name, type: entry.type, archive: path)
             entries[name] = entry
         }
         func read(_ name: String) throws -> Data? {
             guard let entry = entries[name] else { return nil }
-            guard entry.uncompressedSize <= Self.largestEntry else {
-                throw KerasIOError(.corrupt, file: path, "archive entry '\(name)' claims \(entry.uncompressedSize) bytes; refusing to read it")
-            }
-            var data = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
-            } catch {
-                throw KerasIOError(.corrupt, file: path, "archive entry '\(name)' cannot be read (\(error.localizedDescription))")
-            }
-            return data
+            return try Self.inflate(entry, named: name, from: archive, path: path)
         }
         guard let config = try read(Self.configEntry) else {
             throw KerasIOError(.missingModelConfig, file: path, "the archive has no \(Self.configEntry), so no model architecture")
@@ -73,6 +115,43 @@ struct KerasArchive {
         }
     }
 
+    /// Inflates one entry into memory, stopping at the first byte beyond
+    /// what it declares or beyond its limit, and checking its CRC.
+    private static func inflate(_ entry: Entry, named name: String, from archive: Archive, path: String) throws -> Data {
+        let quoted = Quoted(name)
+        let limit = limit(for: name)
+        let declared = entry.uncompressedSize
+        guard declared <= limit else {
+            throw KerasIOError(
+                .corrupt, file: path,
+                "archive entry \(quoted) declares \(declared) bytes, more than the \(limit >> 20) MiB kerasio allows for it")
+        }
+        guard entry.type == .file else {
+            throw KerasIOError(.corrupt, file: path, "archive entry \(quoted) is not a file")
+        }
+        struct Overflow: Error {}
+        var data = Data()
+        data.reserveCapacity(Int(min(declared, 64 << 20)))
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                guard UInt64(data.count) + UInt64(chunk.count) <= declared else { throw Overflow() }
+                data.append(chunk)
+            }
+        } catch is Overflow {
+            throw KerasIOError(
+                .corrupt, file: path,
+                "archive entry \(quoted) inflates to more than the \(declared) bytes it declares (a zip bomb or a damaged archive)")
+        } catch {
+            throw KerasIOError(.corrupt, file: path, "archive entry \(quoted) cannot be read (\(Quoted(error.localizedDescription)))")
+        }
+        guard UInt64(data.count) == declared else {
+            throw KerasIOError(
+                .corrupt, file: path,
+                "archive entry \(quoted) inflates to \(data.count) bytes but declares \(declared) (a damaged archive)")
+        }
+        return data
+    }
+
     /// Entry names must stay inside the archive: no absolute paths, no `..`,
     /// no drive letters or backslash tricks, no links.
     static func checkEntryName(_ name: String, type: Entry.EntryType, archive: String) throws {
@@ -81,10 +160,10 @@ struct KerasArchive {
         if absolute || parts.contains("..") {
             throw KerasIOError(
                 .notAModelFile, file: archive,
-                "archive entry '\(name)' points outside the archive; refusing the whole file")
+                "archive entry \(Quoted(name)) points outside the archive; refusing the whole file")
         }
         if type == .symlink {
-            throw KerasIOError(.notAModelFile, file: archive, "archive entry '\(name)' is a symbolic link; refusing the whole file")
+            throw KerasIOError(.notAModelFile, file: archive, "archive entry \(Quoted(name)) is a symbolic link; refusing the whole file")
         }
     }
 }

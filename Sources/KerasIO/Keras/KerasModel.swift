@@ -1,3 +1,4 @@
+import Foundation
 import RNNRuntime
 
 /// A Keras model read from a file: where it came from, its architecture as
@@ -34,48 +35,72 @@ public struct KerasModel: Sendable {
     public static func load(from path: String, architecture: String? = nil) throws -> KerasModel {
         if ArchitectureSource.isZip(path) {
             try refuseArchitecture(architecture, for: path, format: .kerasArchive)
-            return try readArchive(path)
+            return try read(KerasArchive(readingFrom: path))
         }
         return try withHDF5Errors(file: path) {
-            let file = try HDF5File(openingForReading: path)
-            let root = file.root
-            if root.hasAttribute("model_config") {
-                try refuseArchitecture(architecture, for: path, format: .legacyH5)
-                return try LegacyH5ModelReader.read(file)
-            }
-            let format: KerasFileFormat
-            if root.hasAttribute("layer_names") || root.hasAttribute("layer_names0") {
-                format = .legacyWeightsH5
-            } else if root.contains("layers") {
-                format = .kerasWeightsH5
-            } else {
-                throw KerasIOError(.missingModelConfig, file: path, LegacyH5ModelReader.missingConfigExplanation(root))
-            }
-            guard let architecture else {
-                throw KerasIOError(.missingModelConfig, file: path, LegacyH5ModelReader.missingConfigExplanation(root))
-            }
-            let source = try ArchitectureSource(path: architecture)
-            var network = try ModelBuilder.build(source.config, generation: source.generation, file: architecture)
-            do {
-                if format == .legacyWeightsH5 {
-                    try LegacyH5ModelReader.loadWeights(into: &network, from: root, file: path)
-                } else {
-                    try Keras3WeightsReader.loadWeights(
-                        into: &network, classNames: source.config.computingLayers.map(\.className), from: root, file: path)
-                }
-            } catch let error as KerasIOError where error.kind == .missingWeight || error.kind == .weightMismatch {
-                throw KerasIOError(error.kind, file: path, error.detail + " (architecture from \(architecture))")
-            }
-            let version = root.hasAttribute("keras_version") ? try root.stringAttribute("keras_version") : source.kerasVersion
-            return KerasModel(
-                file: path, format: format, kerasVersion: version,
-                backend: root.hasAttribute("backend") ? try root.stringAttribute("backend") : nil,
-                generation: source.generation, config: source.config, network: network, configSource: architecture)
+            try read(HDF5File(openingForReading: path), architecture: architecture)
         }
     }
 
-    private static func readArchive(_ path: String) throws -> KerasModel {
-        let archive = try KerasArchive(readingFrom: path)
+    /// Loads a model from the bytes of a file held in memory, told apart by
+    /// content as ``load(from:architecture:)`` does; nothing touches the
+    /// disk but `architecture`, if given.
+    ///
+    /// - Parameters:
+    ///   - image: the bytes of a `.keras` archive or an HDF5 model or weights file.
+    ///   - name: how messages name the file.
+    ///   - architecture: for weights-only files, as in ``load(from:architecture:)``.
+    /// - Throws: `KerasIOError`, one line naming `name` and the problem.
+    public static func load(image: Data, name: String, architecture: String? = nil) throws -> KerasModel {
+        if KerasArchive.isZip(signature: [UInt8](image.prefix(4))) {
+            try refuseArchitecture(architecture, for: name, format: .kerasArchive)
+            return try read(KerasArchive(image: image, path: name))
+        }
+        return try withHDF5Errors(file: name) {
+            try read(HDF5File(openingImage: image, name: name), architecture: architecture)
+        }
+    }
+
+    /// A legacy `.h5` model, or a weights-only file with its architecture.
+    private static func read(_ file: HDF5File, architecture: String?) throws -> KerasModel {
+        let path = file.path
+        let root = file.root
+        if root.hasAttribute("model_config") {
+            try refuseArchitecture(architecture, for: path, format: .legacyH5)
+            return try LegacyH5ModelReader.read(file)
+        }
+        let format: KerasFileFormat
+        if root.hasAttribute("layer_names") || root.hasAttribute("layer_names0") {
+            format = .legacyWeightsH5
+        } else if root.contains("layers") {
+            format = .kerasWeightsH5
+        } else {
+            throw KerasIOError(.missingModelConfig, file: path, LegacyH5ModelReader.missingConfigExplanation(root))
+        }
+        guard let architecture else {
+            throw KerasIOError(.missingModelConfig, file: path, LegacyH5ModelReader.missingConfigExplanation(root))
+        }
+        let source = try ArchitectureSource(path: architecture)
+        var network = try ModelBuilder.build(source.config, generation: source.generation, file: architecture)
+        do {
+            if format == .legacyWeightsH5 {
+                try LegacyH5ModelReader.loadWeights(into: &network, from: root, file: path)
+            } else {
+                try Keras3WeightsReader.loadWeights(
+                    into: &network, classNames: source.config.computingLayers.map(\.className), from: root, file: path)
+            }
+        } catch let error as KerasIOError where error.kind == .missingWeight || error.kind == .weightMismatch {
+            throw KerasIOError(error.kind, file: path, error.detail + " (architecture from \(architecture))")
+        }
+        let version = root.hasAttribute("keras_version") ? try root.stringAttribute("keras_version") : source.kerasVersion
+        return KerasModel(
+            file: path, format: format, kerasVersion: version,
+            backend: root.hasAttribute("backend") ? try root.stringAttribute("backend") : nil,
+            generation: source.generation, config: source.config, network: network, configSource: architecture)
+    }
+
+    private static func read(_ archive: KerasArchive) throws -> KerasModel {
+        let path = archive.path
         let generation = KerasGeneration(version: archive.kerasVersion ?? "") ?? .keras3
         let config = try ModelConfig.decode(json: archive.configJSON, generation: generation, file: path)
         var network = try ModelBuilder.build(config, generation: generation, file: path)
