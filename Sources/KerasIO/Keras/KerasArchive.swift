@@ -28,7 +28,7 @@ struct KerasArchive {
     /// The most entries an archive may list. Keras writes three; the bound
     /// keeps a central directory of millions of tiny entries from costing
     /// seconds and memory before anything is refused.
-    static let mostEntries = 10_000
+    static let mostEntries = 1_000
     /// `config.json` of a 100,000-layer model is about 60 MB.
     static let largestConfig: UInt64 = 256 << 20
     /// `metadata.json` holds three short strings.
