@@ -114,6 +114,7 @@ struct BadArchiveTests {
     func notZip() throws {
         let error = try refusal("bad/not_a_zip.keras")
         #expect(error.kind == .notAModelFile)
+        #expect(error.detail.hasPrefix("not a Keras model file: neither a .keras archive (zip) nor an HDF5 file"))
     }
 
     @Test("an archive without config.json")

@@ -26,7 +26,7 @@ struct BadModelFileTests {
     func notHDF5() throws {
         let error = try refusal("bad/not_hdf5.h5")
         #expect(error.kind == .notAModelFile)
-        #expect(error.detail.contains("not an HDF5 file"))
+        #expect(error.detail.contains("neither a .keras archive (zip) nor an HDF5 file; it looks like a text file"))
     }
 
     @Test("an empty file")

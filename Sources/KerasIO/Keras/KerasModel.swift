@@ -150,7 +150,12 @@ func withHDF5Errors<T>(file: String, _ body: () throws -> T) throws -> T {
         switch error {
         case .missing, .unreadable: throw KerasIOError(.unreadable, file: file, detail)
         case .empty: throw KerasIOError(.emptyFile, file: file, detail)
-        case .notHDF5: throw KerasIOError(.notAModelFile, file: file, detail)
+        case .notHDF5(_, let detected):
+            // Not a zip either (archives are told apart first): say both.
+            throw KerasIOError(
+                .notAModelFile, file: file,
+                "not a Keras model file: neither a .keras archive (zip) nor an HDF5 file"
+                    + (detected.map { "; it looks like \($0)" } ?? ""))
         }
     }
 }
