@@ -245,6 +245,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private static func tensor(_ path: String) throws -> Tensor {
+        Supervisor.reading(path)
         let array = try NumpyArrayFile.read(from: path)
         do {
             return try Tensor(shape: array.shape, scalars: array.values)

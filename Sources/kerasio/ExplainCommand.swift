@@ -99,6 +99,7 @@ struct ExplainCommand: ParsableCommand {
 
     private func sampleValues(features: Int) throws -> [Float] {
         if input.hasSuffix(".npy") || FileManager.default.fileExists(atPath: input) {
+            Supervisor.reading(input)
             let array = try NumpyArrayFile.read(from: input)
             guard array.shape.count <= 2 || array.shape[0] == 1 else {
                 throw KerasIOError(.inputMismatch, file: input, "explain takes one sample, got shape \(Tensor.describe(array.shape))")

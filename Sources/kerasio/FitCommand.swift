@@ -100,8 +100,13 @@ struct FitCommand: ParsableCommand {
     }
 
     static func tensor(_ path: String) throws -> Tensor {
+        Supervisor.reading(path)
         let array = try NumpyArrayFile.read(from: path)
-        return try Tensor(shape: array.shape, scalars: array.values)
+        do {
+            return try Tensor(shape: array.shape, scalars: array.values)
+        } catch let error as RuntimeError {
+            throw KerasIOError(.invalidArrayFile, file: path, error.localizedDescription)
+        }
     }
 }
 
