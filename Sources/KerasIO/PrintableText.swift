@@ -20,18 +20,20 @@ struct Quoted: CustomStringConvertible, Sendable {
 /// The one rule every message kerasio shows follows: printable characters
 /// only, one line, a bounded length.
 public enum PrintableText {
-    /// `text` with non-printable characters escaped and cut to `limit`
-    /// characters (an ellipsis marks the cut).
+    /// `text` with non-printable characters escaped and cut to at most
+    /// `limit` printed characters (an ellipsis marks the cut).
     public static func escaped(_ text: String, limit: Int) -> String {
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
-            if count >= limit {
+            // Counted as printed: an escape is several characters.
+            let printed = escape(scalar)
+            if count + printed.count > limit {
                 result += "…"
                 break
             }
-            result += escape(scalar)
-            count += 1
+            result += printed
+            count += printed.count
         }
         return result
     }
@@ -43,12 +45,13 @@ public enum PrintableText {
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
-            if count >= limit {
+            let printed = scalar == "\n" || scalar == "\r" ? " " : escape(scalar)
+            if count + printed.count > limit {
                 result += "…"
                 break
             }
-            result += scalar == "\n" || scalar == "\r" ? " " : escape(scalar)
-            count += 1
+            result += printed
+            count += printed.count
         }
         return result
     }

@@ -1,30 +1,12 @@
 import RNNRuntime
 
 /// An activation as a config names it: a string (`"tanh"`), null (linear),
-/// or a serialized function object (`{"class_name": "function", "config": "tanh"}`).
-struct ActivationConfig: Decodable, Equatable {
+/// or a serialized function object (`{"class_name": "function", "config": "tanh"}`);
+/// read by `ConfigFields.activation(default:)`.
+struct ActivationConfig: Equatable, Sendable {
     let name: String
 
     init(name: String) { self.name = name }
-
-    init(from decoder: Decoder) throws {
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
-            name = "linear"
-        } else if let text = try? single.decode(String.self) {
-            name = text
-        } else {
-            let object = try decoder.container(keyedBy: AnyKey.self)
-            if let text: String = try? object.optional("config") {
-                name = text
-            } else {
-                let className: String = (try? object.optional("class_name")) ?? "an object"
-                throw ConfigProblem(
-                    kind: .unsupportedOption,
-                    detail: "activation \(className) is not a built-in Keras activation")
-            }
-        }
-    }
 
     /// The names kerasio knows, in the order `--help` and errors list them.
     static let supportedNames = [
@@ -33,7 +15,7 @@ struct ActivationConfig: Decodable, Equatable {
     ]
 
     /// The runtime activation for this name, as the given Keras generation defines it.
-    func resolve(generation: KerasGeneration, layer: String) throws -> Activation {
+    func resolve(generation: KerasGeneration, at place: ConfigPlace) throws -> Activation {
         switch name {
         case "linear", "None", "": return .linear
         case "tanh": return .tanh
@@ -53,8 +35,8 @@ struct ActivationConfig: Decodable, Equatable {
         case "softmax": return .softmax
         default:
             throw ConfigProblem(
-                kind: .unsupportedOption,
-                detail: "layer '\(layer)' uses activation '\(name)', which kerasio does not support "
+                .unsupportedOption, at: place,
+                "activation \(ConfigText.quoted(name, limit: 30)) is not supported "
                     + "(supported: \(ActivationConfig.supportedNames.joined(separator: ", ")))")
         }
     }

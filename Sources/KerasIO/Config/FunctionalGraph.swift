@@ -7,109 +7,149 @@
 /// {"keras_history": ["input_layer", 0, 0], ...}}], "kwargs": {...}}]`.
 /// Both are read; anything but a chain (branches, merges, several inputs or
 /// outputs, shared layers) is refused with the layer where it happens.
+///
+/// Everything here is linear in the number of layers: names are looked up in
+/// dictionaries, and the chain is walked once.
 struct FunctionalGraph {
     struct Node {
         let name: String
-        let index: Int
         let className: String
-        /// One entry per call of the layer; each lists the layers whose output it takes.
-        let calls: [[String]]
+        /// How many times the layer is called (more than once: a shared layer).
+        let callCount: Int
+        /// The layers whose output the first call takes.
+        let inputs: [String]
     }
 
     /// Orders the layers of a Functional config as a chain, input first, and
     /// returns their positions in the config's `layers` list.
-    static func chainOrder(rawLayers: [JSONValue], inputLayers: JSONValue?, outputLayers: JSONValue?) throws -> [Int] {
+    static func chainOrder(rawLayers: [ConfigJSON.Value], inputLayers: ConfigJSON.Value?, outputLayers: ConfigJSON.Value?) throws -> [Int] {
+        let count = rawLayers.count
         var nodes: [Node] = []
-        for (index, raw) in rawLayers.enumerated() {
-            let name = raw["name"]?.string ?? raw["config"]?["name"]?.string ?? "layer \(index)"
-            let calls = (raw["inbound_nodes"]?.array ?? []).map(references(in:))
-            nodes.append(Node(name: name, index: index, className: raw["class_name"]?.string ?? "?", calls: calls))
+        nodes.reserveCapacity(count)
+        var byName: [String: Int] = [:]
+        byName.reserveCapacity(count)
+        var index = 0
+        while index < count {
+            let raw = rawLayers[index]
+            let name = raw.member("name")?.string ?? raw.member("config")?.member("name")?.string ?? "layers[\(index)]"
+            let calls = raw.member("inbound_nodes")?.elements ?? []
+            let node = Node(
+                name: name, className: raw.member("class_name")?.string ?? "?", callCount: calls.count,
+                inputs: calls.first.map(references(in:)) ?? [])
+            if let earlier = byName.updateValue(index, forKey: name) {
+                throw problem(
+                    "layers[\(earlier)] and layers[\(index)] are both named \(ConfigText.quoted(name)); Keras requires unique layer names")
+            }
+            nodes.append(node)
+            index += 1
         }
         let inputs = endpointNames(inputLayers)
         let outputs = endpointNames(outputLayers)
         guard inputs.count == 1 else {
-            throw problem("the model has \(inputs.count) inputs (\(inputs.joined(separator: ", "))); kerasio runs single-input chains")
+            throw problem("the model has \(inputs.count) inputs (\(ConfigText.names(inputs))); kerasio runs single-input chains")
         }
         guard outputs.count == 1 else {
-            throw problem("the model has \(outputs.count) outputs (\(outputs.joined(separator: ", "))); kerasio runs single-output chains")
+            throw problem("the model has \(outputs.count) outputs (\(ConfigText.names(outputs))); kerasio runs single-output chains")
         }
-        var consumers: [String: [String]] = [:]
-        for node in nodes {
-            if node.calls.count > 1 {
-                throw problem("layer '\(node.name)' is called \(node.calls.count) times (a shared layer); kerasio runs chains where each layer is used once")
+        // Who reads each layer, by position: a chain needs exactly one reader per
+        // layer but the output, so a count and the first reader suffice; the
+        // names of several readers are gathered only for the message.
+        var readerCount = [Int](repeating: 0, count: count)
+        var firstReader = [Int](repeating: -1, count: count)
+        func readers(of producer: String) -> [String] {
+            nodes.filter { $0.inputs.first == producer }.map(\.name)
+        }
+        index = 0
+        while index < count {
+            let node = nodes[index]
+            if node.callCount > 1 {
+                throw problem("layer \(ConfigText.quoted(node.name)) is called \(node.callCount) times (a shared layer); kerasio runs chains where each layer is used once")
             }
-            if let call = node.calls.first {
-                if call.count != 1 {
-                    throw problem("layer '\(node.name)' merges \(call.count) inputs (\(call.joined(separator: ", "))): branches are not supported; kerasio runs chains where each layer takes one input")
+            if node.callCount == 1 {
+                if node.inputs.count != 1 {
+                    throw problem("layer \(ConfigText.quoted(node.name)) merges \(node.inputs.count) inputs (\(ConfigText.names(node.inputs))): branches are not supported; kerasio runs chains where each layer takes one input")
                 }
-                consumers[call[0], default: []].append(node.name)
+                guard let producer = byName[node.inputs[0]] else {
+                    throw problem("layer \(ConfigText.quoted(node.name)) takes the output of \(ConfigText.quoted(node.inputs[0])), which is not among the layers")
+                }
+                readerCount[producer] += 1
+                if firstReader[producer] < 0 { firstReader[producer] = index }
             }
+            index += 1
         }
-        let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         guard var current = byName[inputs[0]] else {
-            throw problem("input layer '\(inputs[0])' is not among the layers")
+            throw problem("input layer \(ConfigText.quoted(inputs[0])) is not among the layers")
         }
-        var ordered = [current.index]
-        var seen: Set<String> = [current.name]
-        while current.name != outputs[0] {
-            let next = consumers[current.name] ?? []
-            guard next.count == 1, let following = byName[next[0]] else {
-                if next.isEmpty {
-                    throw problem("layer '\(current.name)' feeds nothing, yet the output is '\(outputs[0])'")
+        guard let output = byName[outputs[0]] else {
+            throw problem("output layer \(ConfigText.quoted(outputs[0])) is not among the layers")
+        }
+        var ordered = [current]
+        var seen = [Bool](repeating: false, count: count)
+        seen[current] = true
+        while current != output {
+            let name = nodes[current].name
+            guard readerCount[current] == 1 else {
+                if readerCount[current] == 0 {
+                    throw problem("layer \(ConfigText.quoted(name)) feeds nothing, yet the output is \(ConfigText.quoted(outputs[0]))")
                 }
-                throw problem("layer '\(current.name)' feeds \(next.count) layers (\(next.joined(separator: ", "))): a branch; kerasio runs single chains")
+                let next = readers(of: name)
+                throw problem("layer \(ConfigText.quoted(name)) feeds \(next.count) layers (\(ConfigText.names(next))): a branch; kerasio runs single chains")
             }
-            guard seen.insert(following.name).inserted else {
-                throw problem("layer '\(following.name)' appears twice in the chain (a cycle)")
+            let following = firstReader[current]
+            guard !seen[following] else {
+                throw problem("layer \(ConfigText.quoted(nodes[following].name)) appears twice in the chain (a cycle)")
             }
-            ordered.append(following.index)
+            seen[following] = true
+            ordered.append(following)
             current = following
         }
-        if let extra = consumers[current.name], !extra.isEmpty {
-            throw problem("the output layer '\(current.name)' also feeds \(extra.joined(separator: ", ")): a branch")
+        if readerCount[current] > 0 {
+            throw problem("the output layer \(ConfigText.quoted(nodes[current].name)) also feeds \(ConfigText.names(readers(of: nodes[current].name))): a branch")
         }
-        let unused = nodes.map(\.name).filter { !seen.contains($0) }
-        guard unused.isEmpty else {
-            throw problem("layers \(unused.joined(separator: ", ")) are not on the path from input to output: a branch")
+        if ordered.count < count {
+            let unused = nodes.indices.filter { !seen[$0] }.map { nodes[$0].name }
+            throw problem("layers \(ConfigText.names(unused)) are not on the path from input to output: a branch")
         }
-        guard current.index >= 0, nodes[ordered[0]].className == "InputLayer" else {
-            throw problem("the model's input '\(inputs[0])' is not an InputLayer")
+        guard nodes[ordered[0]].className == "InputLayer" else {
+            throw problem("the model's input \(ConfigText.quoted(inputs[0])) is not an InputLayer")
         }
         return ordered
     }
 
     /// The names of the layers one call reads from, in either generation's encoding.
-    private static func references(in call: JSONValue) -> [String] {
-        if case .array(let tensors) = call {
+    private static func references(in call: ConfigJSON.Value) -> [String] {
+        if call.kind == .array {
             // Keras 2: [["name", node, tensor, {kwargs}], ...]
-            return tensors.compactMap { $0.array?.first?.string }
+            return call.elements.compactMap { $0.elements.first?.string }
         }
         var names: [String] = []
         collectHistories(call, into: &names)
         return names
     }
 
-    /// Keras 3: every `keras_history` found in args and kwargs is an input tensor.
-    private static func collectHistories(_ value: JSONValue, into names: inout [String]) {
-        switch value {
-        case .object(let members):
-            if let history = members["keras_history"]?.array, let name = history.first?.string {
+    /// Keras 3: every `keras_history` found in args and kwargs is an input
+    /// tensor. The recursion is bounded by `ConfigLimits.maximumNesting`.
+    private static func collectHistories(_ value: ConfigJSON.Value, into names: inout [String]) {
+        switch value.kind {
+        case .object:
+            if let history = value.member("keras_history"), let name = history.elements.first?.string {
                 names.append(name)
                 return
             }
-            for key in members.keys.sorted() { collectHistories(members[key] ?? .null, into: &names) }
-        case .array(let values):
-            values.forEach { collectHistories($0, into: &names) }
+            for member in value.memberValues { collectHistories(member, into: &names) }
+        case .array:
+            for element in value.elements { collectHistories(element, into: &names) }
         default:
             return
         }
     }
 
     /// `input_layers` / `output_layers`: `[["name", 0, 0], ...]`, or one `["name", 0, 0]`.
-    private static func endpointNames(_ value: JSONValue?) -> [String] {
-        guard let list = value?.array else { return [] }
-        if let single = list.first?.string { return [single] }
-        return list.compactMap { $0.array?.first?.string }
+    private static func endpointNames(_ value: ConfigJSON.Value?) -> [String] {
+        guard let list = value, list.kind == .array else { return [] }
+        let elements = list.elements
+        if let single = elements.first?.string { return [single] }
+        return elements.compactMap { $0.elements.first?.string }
     }
 
     private static func problem(_ detail: String) -> ConfigProblem {

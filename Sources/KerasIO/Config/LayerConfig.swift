@@ -1,6 +1,6 @@
-/// One entry of a model's `layers` list, decoded in two steps: `class_name`
+/// One entry of a model's `layers` list, read in two steps: `class_name`
 /// first, then that class's own typed config.
-public enum LayerConfig: Decodable, Sendable, Equatable {
+public enum LayerConfig: Sendable, Equatable {
     case input(InputLayerConfig)
     case simpleRNN(SimpleRNNConfig)
     case dense(DenseConfig)
@@ -9,28 +9,41 @@ public enum LayerConfig: Decodable, Sendable, Equatable {
     /// The classes kerasio reads, as Keras names them.
     public static let supportedClasses = ["InputLayer", "SimpleRNN", "Dense", "Dropout"]
 
-    public init(from decoder: Decoder) throws {
-        let object = try decoder.container(keyedBy: AnyKey.self)
-        guard let className: String = try object.optional("class_name") else {
-            throw ConfigProblem(kind: .invalidConfig, detail: "a layer in model_config has no class_name")
+    /// Reads the entry at `layers[index]`. Layers without a name get
+    /// `defaultName(base)`, which the caller makes unique, as Keras does.
+    init(_ entry: ConfigJSON.Value, index: Int, defaultName: (String) -> String) throws {
+        var place = ConfigPlace.layer(index)
+        guard entry.kind == .object else {
+            throw ConfigProblem(.invalidConfig, at: place, "must be an object with class_name and config, found \(entry.found)")
         }
-        func config<T: Decodable>(_ type: T.Type) throws -> T {
-            guard object.has("config") else {
-                throw ConfigProblem(kind: .invalidConfig, detail: "layer of class \(className) has no config")
-            }
-            return try object.decode(T.self, forKey: AnyKey("config"))
+        let outer = ConfigFields(object: entry, place: place)
+        guard let className = try outer.string("class_name") else {
+            throw ConfigProblem(.invalidConfig, at: place, "has no class_name")
+        }
+        place.className = className
+        let configValue = outer.value("config")
+        if let configValue, configValue.kind != .object {
+            throw ConfigProblem(.invalidConfig, at: place, "config must be an object, found \(configValue.found)")
+        }
+        /// The layer's config, its place naming the layer: by its own name, or
+        /// for an unnamed layer by the one Keras would give it (`dense_1`).
+        func fields(base: String) throws -> ConfigFields {
+            guard let configValue else { throw ConfigProblem(.invalidConfig, at: place, "has no config") }
+            var fields = ConfigFields(object: configValue, place: place)
+            fields.place.name = try fields.name() ?? defaultName(base)
+            return fields
         }
         switch className {
-        case "InputLayer": self = .input(try config(InputLayerConfig.self))
-        case "SimpleRNN": self = .simpleRNN(try config(SimpleRNNConfig.self))
-        case "Dense": self = .dense(try config(DenseConfig.self))
-        case "Dropout": self = .dropout(try config(DropoutConfig.self))
+        case "InputLayer": self = .input(try InputLayerConfig(try fields(base: "input_layer")))
+        case "SimpleRNN": self = .simpleRNN(try SimpleRNNConfig(try fields(base: "simple_rnn")))
+        case "Dense": self = .dense(try DenseConfig(try fields(base: "dense")))
+        case "Dropout": self = .dropout(try DropoutConfig(try fields(base: "dropout")))
         default:
-            let config = try? object.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("config"))
-            let name = (try? config?.optional("name") as String?) ?? nil
+            place.name = (try? configValue.map { try ConfigFields(object: $0, place: place).name() }) ?? nil
+            place.className = nil  // named in the sentence itself
             throw ConfigProblem(
-                kind: .unsupportedLayer,
-                detail: "unsupported layer class \(className)\(name.map { " (layer '\($0)')" } ?? ""); "
+                .unsupportedLayer, at: place,
+                "unsupported layer class \(ConfigText.identifier(className)); "
                     + "kerasio supports \(LayerConfig.supportedClasses.joined(separator: ", "))")
         }
     }
@@ -67,27 +80,29 @@ public enum LayerConfig: Decodable, Sendable, Equatable {
     }
 }
 
+/// A first layer's own input shape: Keras 2 writes `batch_input_shape`,
+/// Keras 3 `batch_shape`; both include the batch.
+private func declaredShape(_ c: ConfigFields, preferring first: StaticString, then second: StaticString) throws -> ConfigShape? {
+    try c.shape(first) ?? c.shape(second)
+}
+
 /// `InputLayer`: the model's per-sample input shape.
 /// Keras 3 writes `batch_shape`, Keras 2 `batch_input_shape`; both include the batch.
-public struct InputLayerConfig: Decodable, Sendable, Equatable {
+public struct InputLayerConfig: Sendable, Equatable {
     public let name: String
     public let batchShape: ConfigShape?
     let dtype: DTypePolicy
     public let sparse: Bool
     public let ragged: Bool
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        name = try c.value("name", default: "input_layer")
-        batchShape = try c.optional("batch_shape") ?? c.optional("batch_input_shape")
-        dtype = try c.value("dtype", default: DTypePolicy(name: "float32"))
-        sparse = try c.value("sparse", default: false)
-        ragged = try c.value("ragged", default: false)
-        try dtype.check(layer: name)
+    init(_ c: ConfigFields) throws {
+        name = c.place.name ?? "input_layer"
+        batchShape = try declaredShape(c, preferring: "batch_shape", then: "batch_input_shape")
+        dtype = try c.dtype()
+        sparse = try c.bool("sparse", default: false)
+        ragged = try c.bool("ragged", default: false)
         if sparse || ragged {
-            throw ConfigProblem(
-                kind: .unsupportedOption,
-                detail: "input '\(name)' is \(sparse ? "sparse" : "ragged"); kerasio takes dense inputs only")
+            throw c.problem(.unsupportedOption, "the input is \(sparse ? "sparse" : "ragged"); kerasio takes dense inputs only")
         }
     }
 }
@@ -95,7 +110,7 @@ public struct InputLayerConfig: Decodable, Sendable, Equatable {
 /// `SimpleRNN`, with Keras's defaults for absent keys. Inference-irrelevant
 /// keys (initializers, regularizers, constraints, `unroll`, `seed`) are ignored;
 /// options that change results and are not supported are refused.
-public struct SimpleRNNConfig: Decodable, Sendable, Equatable {
+public struct SimpleRNNConfig: Sendable, Equatable {
     public let name: String
     public let units: Int
     let activation: ActivationConfig
@@ -112,53 +127,37 @@ public struct SimpleRNNConfig: Decodable, Sendable, Equatable {
 
     public var activationName: String { activation.name }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        name = try c.value("name", default: "simple_rnn")
-        units = try c.required("units", layer: name)
-        activation = try c.value("activation", default: ActivationConfig(name: "tanh"))
-        useBias = try c.value("use_bias", default: true)
-        returnSequences = try c.value("return_sequences", default: false)
-        returnState = try c.value("return_state", default: false)
-        goBackwards = try c.value("go_backwards", default: false)
-        stateful = try c.value("stateful", default: false)
-        timeMajor = try c.value("time_major", default: false)
-        dropout = try c.value("dropout", default: 0)
-        recurrentDropout = try c.value("recurrent_dropout", default: 0)
-        dtype = try c.value("dtype", default: DTypePolicy(name: "float32"))
-        batchInputShape = try c.optional("batch_input_shape") ?? c.optional("batch_shape")
-        try validate()
-    }
-
-    private func validate() throws {
-        try dtype.check(layer: name)
-        guard units >= 1 else {
-            throw ConfigProblem(kind: .invalidConfig, detail: "layer '\(name)' has units=\(units)")
-        }
+    init(_ c: ConfigFields) throws {
+        name = c.place.name ?? "simple_rnn"
+        units = try c.size("units", limit: ConfigLimits.maximumUnits)
+        activation = try c.activation(default: "tanh")
+        useBias = try c.bool("use_bias", default: true)
+        returnSequences = try c.bool("return_sequences", default: false)
+        returnState = try c.bool("return_state", default: false)
+        goBackwards = try c.bool("go_backwards", default: false)
+        stateful = try c.bool("stateful", default: false)
+        timeMajor = try c.bool("time_major", default: false)
+        dropout = try c.rate("dropout", default: 0)
+        recurrentDropout = try c.rate("recurrent_dropout", default: 0)
+        dtype = try c.dtype()
+        batchInputShape = try declaredShape(c, preferring: "batch_input_shape", then: "batch_shape")
         if stateful {
-            throw ConfigProblem(
-                kind: .unsupportedOption,
-                detail: "layer '\(name)' is stateful (stateful=True); kerasio does not run stateful RNNs yet, "
+            throw c.problem(
+                .unsupportedOption,
+                "stateful=True is not supported: kerasio does not run stateful RNNs yet, "
                     + "and running one without its carried state would give different numbers")
         }
         if returnState {
-            throw ConfigProblem(
-                kind: .unsupportedOption,
-                detail: "layer '\(name)' has return_state=True, which a Sequential chain cannot pass on")
+            throw c.problem(.unsupportedOption, "return_state=True is not supported: a Sequential chain cannot pass the state on")
         }
         if timeMajor {
-            throw ConfigProblem(
-                kind: .unsupportedOption,
-                detail: "layer '\(name)' has time_major=True; kerasio takes (batch, steps, features) inputs")
-        }
-        for (key, rate) in [("dropout", dropout), ("recurrent_dropout", recurrentDropout)] where !(0...1).contains(rate) {
-            throw ConfigProblem(kind: .invalidConfig, detail: "layer '\(name)' has \(key)=\(rate), outside [0, 1]")
+            throw c.problem(.unsupportedOption, "time_major=True is not supported; kerasio takes (batch, steps, features) inputs")
         }
     }
 }
 
 /// `Dense`, with Keras's defaults (no activation means linear).
-public struct DenseConfig: Decodable, Sendable, Equatable {
+public struct DenseConfig: Sendable, Equatable {
     public let name: String
     public let units: Int
     let activation: ActivationConfig
@@ -168,40 +167,29 @@ public struct DenseConfig: Decodable, Sendable, Equatable {
 
     public var activationName: String { activation.name }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        name = try c.value("name", default: "dense")
-        units = try c.required("units", layer: name)
-        activation = try c.value("activation", default: ActivationConfig(name: "linear"))
-        useBias = try c.value("use_bias", default: true)
-        dtype = try c.value("dtype", default: DTypePolicy(name: "float32"))
-        batchInputShape = try c.optional("batch_input_shape") ?? c.optional("batch_shape")
-        try dtype.check(layer: name)
-        guard units >= 1 else {
-            throw ConfigProblem(kind: .invalidConfig, detail: "layer '\(name)' has units=\(units)")
-        }
+    init(_ c: ConfigFields) throws {
+        name = c.place.name ?? "dense"
+        units = try c.size("units", limit: ConfigLimits.maximumUnits)
+        activation = try c.activation(default: "linear")
+        useBias = try c.bool("use_bias", default: true)
+        dtype = try c.dtype()
+        batchInputShape = try declaredShape(c, preferring: "batch_input_shape", then: "batch_shape")
         // Keras 3 LoRA adds two low-rank weights the runtime does not model.
-        if let rank: Int = try c.optional("lora_rank"), rank > 0 {
-            throw ConfigProblem(
-                kind: .unsupportedOption,
-                detail: "layer '\(name)' has LoRA enabled (lora_rank=\(rank)); merge it into the kernel before saving")
+        if let rank = try c.optionalInteger("lora_rank"), rank > 0 {
+            throw c.problem(.unsupportedOption, "LoRA is enabled (lora_rank=\(rank)); merge it into the kernel before saving")
         }
     }
 }
 
 /// `Dropout`: only its rate matters, and only in training.
-public struct DropoutConfig: Decodable, Sendable, Equatable {
+public struct DropoutConfig: Sendable, Equatable {
     public let name: String
     public let rate: Float
     let batchInputShape: ConfigShape?
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        name = try c.value("name", default: "dropout")
-        rate = try c.required("rate", layer: name)
-        batchInputShape = try c.optional("batch_input_shape") ?? c.optional("batch_shape")
-        guard (0...1).contains(rate) else {
-            throw ConfigProblem(kind: .invalidConfig, detail: "layer '\(name)' has rate=\(rate), outside [0, 1]")
-        }
+    init(_ c: ConfigFields) throws {
+        name = c.place.name ?? "dropout"
+        rate = try c.rate("rate", default: nil)
+        batchInputShape = try declaredShape(c, preferring: "batch_input_shape", then: "batch_shape")
     }
 }

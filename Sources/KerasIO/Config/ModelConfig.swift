@@ -6,8 +6,13 @@ import Foundation
 /// Accepted: `Sequential` with `{"name", "layers": [...]}` (Keras 2.2+ and
 /// Keras 3) or with a bare layer list (Keras 2.0/2.1); `Functional` (or
 /// `Model`) whose graph is a single chain (see `FunctionalGraph`).
-public struct ModelConfig: Decodable, Sendable, Equatable {
-    /// `Sequential`.
+///
+/// Reading is linear in the size of the config and bounded by
+/// `ConfigLimits`; every refusal is one line naming the layer (name, class
+/// and position in `layers`) and the option, what was expected and what was
+/// found, with text from the file quoted, escaped and cut short.
+public struct ModelConfig: Sendable, Equatable {
+    /// `Sequential`, `Functional` or `Model`.
     public let className: String
     public let name: String
     /// The layers in order, `InputLayer` included when the file has one; for a
@@ -16,135 +21,212 @@ public struct ModelConfig: Decodable, Sendable, Equatable {
     /// The per-sample input shape (without the batch), from the `InputLayer`,
     /// the first layer's `batch_input_shape`, or Keras 3's build config.
     public let inputShape: ConfigShape
+    /// The layers that compute, without the `InputLayer`.
+    public let computingLayers: [LayerConfig]
+    /// Each of `computingLayers`' position in the config's `layers` list, for messages.
+    let computingPositions: [Int]
 
-    public init(from decoder: Decoder) throws {
-        let object = try decoder.container(keyedBy: AnyKey.self)
-        guard let className: String = try object.optional("class_name") else {
-            throw ConfigProblem(kind: .invalidConfig, detail: "model_config has no class_name")
+    init(document: ConfigJSON) throws {
+        let root = document.root
+        guard root.kind == .object else {
+            throw ConfigProblem(.invalidConfig, at: .model, "must be a JSON object with class_name and config, found \(root.found)")
+        }
+        let top = ConfigFields(object: root, place: .model)
+        guard let className = try top.string("class_name") else {
+            throw ConfigProblem(.invalidConfig, at: .model, "has no class_name")
         }
         self.className = className
-        var buildShape: ConfigShape?
-        if let build = try? object.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("build_config")) {
-            buildShape = (try? build.optional("input_shape") as ConfigShape?) ?? nil
-        }
+        // Candidates for the input shape when the first layer declares none, in order.
+        var buildShapes: [(key: StaticString, value: ConfigJSON.Value?)] = []
+        let topBuild = top.value("build_config").flatMap { ConfigFields(object: $0, place: .model).value("input_shape") }
+        let names = LayerNames()
+        let entries: [ConfigJSON.Value]
+        var positions: [Int]
+        var layers: [LayerConfig] = []
         switch className {
         case "Sequential":
-            if let list = try? object.decode([LayerConfigProbe].self, forKey: AnyKey("config")) {
+            let body = top.value("config")
+            if let list = body, list.kind == .array {
                 // Keras 2.0/2.1: "config" is the layer list itself.
                 name = "sequential"
-                layers = try object.decode([LayerConfig].self, forKey: AnyKey("config"))
-                buildShape = buildShape ?? list.first?.buildInputShape
+                entries = list.elements
+                buildShapes = [("build_config.input_shape", topBuild)]
             } else {
-                let config = try Self.modelBody(object)
-                name = try config.value("name", default: "sequential")
-                layers = try config.decode([LayerConfig].self, forKey: AnyKey("layers"))
-                let probes = try config.decode([LayerConfigProbe].self, forKey: AnyKey("layers"))
-                buildShape = try config.optional("build_input_shape") ?? buildShape ?? probes.first?.buildInputShape
+                let config = try Self.modelBody(body)
+                name = try config.name() ?? "sequential"
+                entries = try Self.layerList(config)
+                buildShapes = [("build_input_shape", config.value("build_input_shape")), ("build_config.input_shape", topBuild)]
             }
+            layers.reserveCapacity(entries.count)
+            var index = 0
+            while index < entries.count {
+                let layer = try LayerConfig(entries[index], index: index, defaultName: names.makeName)
+                try names.register(layer.name, index: index, className: layer.className)
+                layers.append(layer)
+                index += 1
+            }
+            positions = Array(entries.indices)
         case "Functional", "Model":
-            let config = try Self.modelBody(object)
-            name = try config.value("name", default: "functional")
+            let config = try Self.modelBody(top.value("config"))
+            name = try config.name() ?? "functional"
+            entries = try Self.layerList(config)
             // The graph is checked before the layers' own configs, so a branch
             // or merge is reported as such rather than as an unknown merge class.
-            let raw = try config.decode([JSONValue].self, forKey: AnyKey("layers"))
-            let decoded = try config.decode([LenientLayerConfig].self, forKey: AnyKey("layers"))
-            let order = try FunctionalGraph.chainOrder(
-                rawLayers: raw,
-                inputLayers: try config.optional("input_layers"), outputLayers: try config.optional("output_layers"))
-            layers = try order.map { try decoded[$0].result.get() }
+            var decoded: [Result<LayerConfig, Error>] = []
+            decoded.reserveCapacity(entries.count)
+            var index = 0
+            while index < entries.count {
+                do {
+                    decoded.append(.success(try LayerConfig(entries[index], index: index, defaultName: names.makeName)))
+                } catch {
+                    decoded.append(.failure(error))
+                }
+                index += 1
+            }
+            positions = try FunctionalGraph.chainOrder(
+                rawLayers: entries, inputLayers: config.value("input_layers"), outputLayers: config.value("output_layers"))
+            for index in positions {
+                let layer = try decoded[index].get()
+                try names.register(layer.name, index: index, className: layer.className)
+                layers.append(layer)
+            }
+            buildShapes = [("build_config.input_shape", topBuild)]
         default:
             throw ConfigProblem(
-                kind: .unsupportedLayer,
-                detail: "unsupported model class \(className); kerasio reads Sequential and Functional models")
+                .unsupportedLayer, at: .model,
+                "unsupported model class \(ConfigText.identifier(className)); kerasio reads Sequential and Functional models")
         }
-        guard let batchShape = layers.first?.declaredBatchInputShape ?? buildShape else {
+        // Keras 3 also records each layer's build input shape.
+        if let first = entries.first, first.kind == .object {
+            let firstBuild = first.member("build_config").flatMap { ConfigFields(object: $0, place: .layer(0)).value("input_shape") }
+            buildShapes.append(("build_config.input_shape", firstBuild))
+        }
+        let batchShape: ConfigShape
+        var shapePlace = ConfigPlace.model
+        if let first = layers.first, let declared = first.declaredBatchInputShape {
+            batchShape = declared
+            shapePlace = .layer(positions[0], className: first.className, name: first.name)
+        } else if let candidate = buildShapes.first(where: { $0.value != nil }), let value = candidate.value {
+            batchShape = try ConfigFields.shape(value, key: candidate.key, at: .model)
+        } else {
             throw ConfigProblem(
-                kind: .invalidConfig,
-                detail: "the model's input shape is not in the file (no InputLayer, batch_input_shape or build config)")
+                .invalidConfig, at: .model,
+                "does not give the input shape (no InputLayer, batch_input_shape or build config)")
         }
         guard batchShape.count >= 2 else {
             throw ConfigProblem(
-                kind: .invalidConfig, detail: "input shape \(Self.describe(batchShape)) has no feature axis")
+                .invalidConfig, at: shapePlace,
+                "the input shape \(ConfigText.shape(batchShape)) has no feature axis (it needs the batch and at least one more)")
         }
+        self.layers = layers
         inputShape = Array(batchShape.dropFirst())
-        for (index, layer) in layers.enumerated() where index > 0 {
-            if case .input = layer {
-                throw ConfigProblem(
-                    kind: .invalidConfig, detail: "InputLayer '\(layer.name)' is not the first layer")
+        var computing: [LayerConfig] = [], computingPositions: [Int] = []
+        computing.reserveCapacity(layers.count)
+        computingPositions.reserveCapacity(layers.count)
+        var index = 0
+        while index < layers.count {
+            if case .input = layers[index] {
+                if index > 0 {
+                    throw ConfigProblem(
+                        .invalidConfig, at: .layer(positions[index], className: "InputLayer", name: layers[index].name),
+                        "an InputLayer must be the first layer")
+                }
+            } else {
+                computing.append(layers[index])
+                computingPositions.append(positions[index])
             }
+            index += 1
         }
+        computingLayers = computing
+        self.computingPositions = computingPositions
     }
 
-    /// The layers that compute, without the `InputLayer`.
-    public var computingLayers: [LayerConfig] {
-        layers.filter { if case .input = $0 { return false } else { return true } }
+    /// Where messages say the computing layer at `index` sits in the config.
+    func place(ofComputingLayer index: Int) -> ConfigPlace {
+        let layer = computingLayers[index]
+        return .layer(computingPositions[index], className: layer.className, name: layer.name)
     }
 
-    static func describe(_ shape: ConfigShape) -> String {
-        "(" + shape.map { $0.map(String.init) ?? "None" }.joined(separator: ", ") + ")"
-    }
+    static func describe(_ shape: ConfigShape) -> String { ConfigText.shape(shape) }
 
-    private static func modelBody(_ object: KeyedDecodingContainer<AnyKey>) throws -> KeyedDecodingContainer<AnyKey> {
-        guard object.has("config") else {
-            throw ConfigProblem(kind: .invalidConfig, detail: "the model config has no 'config'")
+    /// The model's `config` object.
+    private static func modelBody(_ value: ConfigJSON.Value?) throws -> ConfigFields {
+        guard let value else { throw ConfigProblem(.invalidConfig, at: .model, "has no config") }
+        guard value.kind == .object else {
+            throw ConfigProblem(.invalidConfig, at: .model, "config must be an object with the layers, found \(value.found)")
         }
-        let config = try object.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("config"))
-        guard config.has("layers") else {
-            throw ConfigProblem(kind: .invalidConfig, detail: "the model config has no layers")
-        }
-        return config
+        return ConfigFields(object: value, place: .model)
     }
 
-    /// Decodes `model_config` JSON text written by the given Keras generation.
+    private static func layerList(_ config: ConfigFields) throws -> [ConfigJSON.Value] {
+        guard let layers = config.value("layers") else { throw config.problem("has no layers") }
+        guard layers.kind == .array else { throw config.problem("layers must be an array, found \(layers.found)") }
+        return layers.elements
+    }
+
+    /// Reads `model_config` JSON text written by the given Keras generation.
+    ///
+    /// - Throws: `KerasIOError` (`invalidConfig`, `unsupportedLayer` or
+    ///   `unsupportedOption`), one printable line naming `file`.
     public static func decode(json: String, generation: KerasGeneration, file: String) throws -> ModelConfig {
-        let decoder = JSONDecoder()
-        decoder.userInfo[.kerasGeneration] = generation
+        try decode(document: parse(json: json, file: file), file: file)
+    }
+
+    /// The config text as a document, or the `KerasIOError` saying why it is not JSON.
+    static func parse(json: String, file: String) throws -> ConfigJSON {
         do {
-            return try decoder.decode(ModelConfig.self, from: Data(json.utf8))
+            return try ConfigJSON(text: json)
+        } catch let error as ConfigJSON.SyntaxError {
+            guard error.offset >= 0 else {
+                throw KerasIOError(.unsupportedOption, file: file, "the model config is too large: \(error.reason)")
+            }
+            // Only on failure, so the line count costs nothing on good files.
+            let document = json.utf8.count <= ConfigLimits.maximumConfigBytes ? Array(json.utf8) : []
+            var line = 1, column = 1
+            for byte in document.prefix(error.offset) {
+                if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            }
+            throw KerasIOError(
+                .invalidConfig, file: file, "the model config is not valid JSON: \(error.reason) (line \(line), column \(column))")
+        }
+    }
+
+    static func decode(document: ConfigJSON, file: String) throws -> ModelConfig {
+        do {
+            return try ModelConfig(document: document)
         } catch let problem as ConfigProblem {
-            throw KerasIOError(problem.kind, file: file, problem.detail)
-        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-            throw KerasIOError(.invalidConfig, file: file, "model_config is not valid JSON")
-        } catch let error as DecodingError {
-            throw KerasIOError(.invalidConfig, file: file, "model_config: \(describe(error))")
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "unexpected value at \(path(context)): \(context.debugDescription)"
-        case .keyNotFound(let key, let context):
-            return "missing key '\(key.stringValue)' at \(path(context))"
-        @unknown default:
-            return "not a Keras model config"
+            throw problem.error(file: file)
         }
     }
 }
 
-/// A layer config, or the error decoding it gave, kept for later.
-private struct LenientLayerConfig: Decodable {
-    let result: Result<LayerConfig, Error>
+/// Layer names as Keras keeps them: unique within the model (Keras refuses
+/// a model with two layers of one name, and the legacy `.h5` layout finds
+/// weights by name), and made up for layers the config leaves unnamed:
+/// `dense`, `dense_1`, ... A dictionary keeps the check linear.
+private final class LayerNames {
+    private var owners: [String: Int] = [:]
+    private var counters: [String: Int] = [:]
 
-    init(from decoder: Decoder) throws {
-        do {
-            result = .success(try LayerConfig(from: decoder))
-        } catch {
-            result = .failure(error)
+    /// A name for an unnamed layer of the given base (`dense`), not used so far.
+    func makeName(_ base: String) -> String {
+        var count = counters[base, default: 0]
+        var candidate = count == 0 ? base : "\(base)_\(count)"
+        while owners[candidate] != nil {
+            count += 1
+            candidate = "\(base)_\(count)"
         }
+        counters[base] = count + 1
+        owners[candidate] = -1
+        return candidate
     }
-}
 
-/// Reads only what `LayerConfig` does not keep: Keras 3's `build_config`.
-private struct LayerConfigProbe: Decodable {
-    let buildInputShape: ConfigShape?
-
-    init(from decoder: Decoder) throws {
-        let object = try decoder.container(keyedBy: AnyKey.self)
-        let build = try? object.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("build_config"))
-        buildInputShape = (try? build?.optional("input_shape") as ConfigShape?) ?? nil
+    /// Records the layer at `index`, refusing a name an earlier layer has.
+    func register(_ name: String, index: Int, className: String) throws {
+        if let owner = owners.updateValue(index, forKey: name), owner >= 0 {
+            throw ConfigProblem(
+                .invalidConfig, at: .layer(index, className: className, name: name),
+                "layers[\(owner)] has the same name; Keras requires unique layer names")
+        }
     }
 }

@@ -29,8 +29,8 @@ struct KerasArchive {
     /// keeps a central directory of millions of tiny entries from costing
     /// seconds and memory before anything is refused.
     static let mostEntries = 1_000
-    /// `config.json` of a 100,000-layer model is about 60 MB.
-    static let largestConfig: UInt64 = 256 << 20
+    /// `config.json`: no larger than the config decoder takes.
+    static let largestConfig = UInt64(ConfigLimits.maximumConfigBytes)
     /// `metadata.json` holds three short strings.
     static let largestMetadata: UInt64 = 1 << 20
     /// The weights of any recurrent model kerasio runs fit in 2 GiB

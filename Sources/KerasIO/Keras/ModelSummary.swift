@@ -79,12 +79,23 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         let body = layers.map { row in
             ["\(row.name) (\(row.className))", shape(row.outputShape), String(row.parameters), row.activation ?? "-"]
         }
+        // Each cell's width is counted once and the padding built directly:
+        // `padding(toLength:)` per cell made a 100,000-layer summary take
+        // longer than reading the model.
+        let counts = body.map { $0.map(\.count) }
         var widths = header.map(\.count)
-        for row in body { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, cell in
-                i == cells.count - 1 ? cell : cell.padding(toLength: widths[i] + 3, withPad: " ", startingAt: 0)
-            }.joined()
+        for row in counts {
+            for column in widths.indices { widths[column] = max(widths[column], row[column]) }
+        }
+        func line(_ cells: [String], _ counts: [Int]) -> String {
+            var text = ""
+            for column in cells.indices {
+                text += cells[column]
+                if column < cells.count - 1 {
+                    text += String(repeating: " ", count: widths[column] + 3 - counts[column])
+                }
+            }
+            return text
         }
         let rule = String(repeating: "─", count: widths.reduce(0, +) + 3 * (widths.count - 1))
         var out = [
@@ -97,9 +108,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             "Model:   \"\(modelName)\" (\(modelClass))",
             "Input:   \(shape(inputShape))",
             "",
-            line(header), rule,
+            line(header, header.map(\.count)), rule,
         ]
-        out += body.map(line)
+        out.reserveCapacity(out.count + body.count + 2)
+        for index in body.indices { out.append(line(body[index], counts[index])) }
         out += [rule, "Total params: \(totalParameters)"]
         return out.joined(separator: "\n")
     }
