@@ -235,4 +235,111 @@ struct NumpyArrayFileTests {
         }
         #expect(error.problem == "cannot write: the directory \(directory)/missing does not exist")
     }
+    @Test("Element sizes must be spelled as NumPy writes them: no 0, no sign, no missing size")
+    func dtypeSizes() throws {
+        func header(_ descr: String, shape: String = "(2,)") -> Data {
+            npy(header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }", data: [1, 0])
+        }
+        #expect(try NumpyArrayFile.parse(header("?"), path: "x.npy").values == [1, 0])
+        #expect(try NumpyArrayFile.parse(header("|?1"), path: "x.npy").values == [1, 0])
+        #expect(try NumpyArrayFile.parse(header("|b1"), path: "x.npy").values == [1, 0])
+        #expect(try NumpyArrayFile.parse(header("i1"), path: "x.npy").values == [1, 0])
+        #expect(try problem(header("?0", shape: "(100000000, 12, 1)"))
+            == "malformed .npy header: dtype '?0' has an invalid size '0' (expected ? or ?1)")
+        #expect(try problem(header("<f")) == "malformed .npy header: dtype '<f' gives no size in bytes (expected f2, f4 or f8)")
+        #expect(try problem(header("b")) == "malformed .npy header: dtype 'b' gives no size in bytes (expected b1)")
+        #expect(try problem(header("<i+4")) == "malformed .npy header: dtype '<i+4' has an invalid size '+4' (expected i1, i2, i4 or i8)")
+        #expect(try problem(header("<u 4")) == "malformed .npy header: dtype '<u 4' has an invalid size ' 4' (expected u1, u2, u4 or u8)")
+        #expect(try problem(header("<f\u{664}")) == "malformed .npy header: dtype '<f\\xd9\\xa4' has an invalid size '\\xd9\\xa4' (expected f2, f4 or f8)")
+        #expect(try problem(header("<i3")) == "dtype '<i3' is not supported: 3-byte integers; kerasio reads float, integer and boolean arrays")
+        #expect(try problem(header("")) == "malformed .npy header: empty dtype")
+    }
+
+    @Test("The header is at most 10,000 bytes and the shape at most 64 dimensions")
+    func headerLimits() throws {
+        let dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"
+        let longest = npy(header: dict + String(repeating: " ", count: 10_000 - dict.count - 1) + "\n", data: [1, 2], version: 2)
+        #expect(try NumpyArrayFile.parse(longest, path: "x.npy").values == [1, 2])
+        let tooLong = npy(header: dict + String(repeating: " ", count: 10_000 - dict.count) + "\n", data: [1, 2], version: 2)
+        #expect(try problem(tooLong)
+            == "the .npy header is 10001 bytes long; kerasio, like numpy.load, reads headers of at most 10000 bytes")
+        func shape(_ dimensions: Int) -> Data {
+            let shape = "(" + String(repeating: "1, ", count: dimensions) + ")"
+            return npy(header: "{'descr': '|u1', 'fortran_order': False, 'shape': \(shape), }", data: [7])
+        }
+        #expect(try NumpyArrayFile.parse(shape(64), path: "x.npy").shape == Array(repeating: 1, count: 64))
+        #expect(try problem(shape(65)) == "malformed .npy header: 'shape' has 65 dimensions; NumPy arrays have at most 64")
+    }
+
+    @Test("Fortran order is undone for every element type and byte order, in 1 to 4 dimensions")
+    func fortranOrderTypes() throws {
+        // Element (i, j, k, l) of a 2×3×1×4 array holds 12i + 4j + l and sits
+        // at column-major offset i + 2j + 6k + 6l.
+        let shape = [2, 3, 1, 4]
+        var columnMajor = [Int](repeating: 0, count: 24)
+        for i in 0..<2 { for j in 0..<3 { for l in 0..<4 { columnMajor[i + 2 * j + 6 * l] = 12 * i + 4 * j + l } } }
+        let rowMajor = (0..<24).map(Float.init)
+        let cases: [(String, [UInt8])] = [
+            ("|u1", columnMajor.map { UInt8($0) }),
+            ("<i2", littleEndianBytes(columnMajor.map { Int16($0) })),
+            (">u4", bigEndianBytes(columnMajor.map { UInt32($0) })),
+            ("<i8", littleEndianBytes(columnMajor.map { Int64($0) })),
+            (">f8", bigEndianBytes(columnMajor.map { Double($0).bitPattern })),
+            ("<f2", littleEndianBytes(columnMajor.map { NumpyDataType.halfBits(Float($0)) })),
+        ]
+        for (descr, data) in cases {
+            let file = npy(header: "{'descr': '\(descr)', 'fortran_order': True, 'shape': (2, 3, 1, 4), }", data: data)
+            let array = try NumpyArrayFile.parse(file, path: "x.npy")
+            #expect(array.shape == shape, "\(descr)")
+            #expect(array.values == rowMajor, "\(descr)")
+        }
+        // Shapes that are not multiples of the reader's tiles (256 × 64).
+        for shape in [[300, 70], [3, 100, 5], [257, 1], [1, 513], [2, 3, 5, 7, 11]] {
+            let count = shape.reduce(1, *)
+            var fortran = [Float](repeating: 0, count: count)
+            for flat in 0..<count {
+                // Row-major index of `flat`, then its column-major offset.
+                var rest = flat, offset = 0, stride = 1
+                var index = [Int](repeating: 0, count: shape.count)
+                for axis in shape.indices.reversed() {
+                    index[axis] = rest % shape[axis]
+                    rest /= shape[axis]
+                }
+                for axis in shape.indices {
+                    offset += index[axis] * stride
+                    stride *= shape[axis]
+                }
+                fortran[offset] = Float(flat)
+            }
+            let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
+            let file = npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': \(shapeText), }",
+                           data: littleEndianBytes(fortran.map(\.bitPattern)))
+            #expect(try NumpyArrayFile.parse(file, path: "x.npy").values == (0..<count).map(Float.init), "\(shape)")
+        }
+        let vector = npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (3,), }",
+                         data: littleEndianBytes([Float(1), 2, 3].map(\.bitPattern)))
+        #expect(try NumpyArrayFile.parse(vector, path: "x.npy").values == [1, 2, 3])
+        let empty = npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (0, 1099511627776), }", data: [])
+        #expect(try NumpyArrayFile.parse(empty, path: "x.npy") == NumpyArray(shape: [0, 1 << 40], values: []))
+    }
+
+    @Test("Messages quote at most 80 characters of the header, escaped")
+    func headerExcerpts() throws {
+        let long = npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1,) " + String(repeating: "\u{7}", count: 5_000), data: [])
+        let message = try problem(long)
+        #expect(message.hasPrefix("malformed .npy header: expected ',' or '}', found '\\x07' in {'descr': '<f4', 'fortran_order': False, 'shape': (1,) \\x07"))
+        #expect(message.hasSuffix("..."))
+        #expect(message.count < 200)
+    }
+}
+
+extension NumpyDataType {
+    /// The binary16 bits of a Float that is exactly a small integer (test
+    /// data only).
+    static func halfBits(_ value: Float) -> UInt16 {
+        guard value != 0 else { return 0 }
+        let exponent = Int(value.exponent)
+        let mantissa = UInt16((value / Float(sign: .plus, exponent: exponent, significand: 1) - 1) * 1024)
+        return UInt16(exponent + 15) << 10 | mantissa
+    }
 }
