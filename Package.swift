@@ -40,6 +40,10 @@ let package = Package(
         .executableTarget(name: "predict-latency", dependencies: ["KerasIO", "RNNRuntime"], path: "bench/PredictLatency"),
         // The interop check's model built in Swift code (interop/).
         .executableTarget(name: "swift-built-model", dependencies: ["KerasIO", "RNNRuntime"], path: "interop/SwiftBuiltModel"),
+        // libFuzzer harness over KerasIO's in-memory readers (fuzz/, run by
+        // scripts/fuzz with -sanitize=fuzzer,address); a plain build of it
+        // replays files, see fuzz/KerasIOFuzz/main.swift.
+        .executableTarget(name: "kerasio-fuzz", dependencies: ["KerasIO", "RNNRuntime"], path: "fuzz/KerasIOFuzz"),
         .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime"]),
         .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "RNNRuntime"]),
         .testTarget(name: "kerasioTests", dependencies: ["kerasio"]),
