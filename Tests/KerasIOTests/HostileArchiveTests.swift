@@ -11,6 +11,8 @@ struct HostileArchiveTests {
         ("huge_declared_metadata.keras", "'metadata.json' declares 4294967280 bytes, more than the 1 MiB"),
         ("weights_size_lie.keras", "'model.weights.h5' inflates to more than the"),
         ("many_entries.keras", "lists more than 1000 entries"),
+        // Found by fuzzing: ZIPFoundation trapped reading it from memory.
+        ("fuzz_memory_seek.keras", "is not a readable zip archive: "),
     ]
 
     @Test("Each reproducer is refused naming the entry and the lie", arguments: cases)

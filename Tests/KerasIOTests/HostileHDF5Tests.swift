@@ -43,6 +43,20 @@ struct HostileHDF5Tests {
         Self.check(error, name: "image.h5", expected: reproducer.1)
     }
 
+    @Test("Weights files the fuzzer found with a damaged group index (libhdf5 copied into a null pointer)",
+          arguments: ["fuzz_group_btree_1.weights.h5", "fuzz_group_btree_2.weights.h5"])
+    func damagedGroupIndex(reproducer: String) throws {
+        let path = Fixtures.path("hostile/hdf5/\(reproducer)")
+        let architecture = Fixtures.path("keras3/sunspots.json")
+        let error = try #require(throws: KerasIOError.self) { try KerasModel.load(from: path, architecture: architecture) }
+        Self.check(error, name: path, expected: "member index (B-tree) is missing or damaged")
+        let image = try Data(contentsOf: URL(fileURLWithPath: path))
+        let fromMemory = try #require(throws: KerasIOError.self) {
+            try KerasModel.load(image: image, name: "w.weights.h5", architecture: architecture)
+        }
+        Self.check(fromMemory, name: "w.weights.h5", expected: "member index (B-tree) is missing or damaged")
+    }
+
     @Test("The original of the reproducers loads: the checks refuse damage, not Keras files")
     func originalLoads() throws {
         let path = Fixtures.path("keras3/sunspots.h5")

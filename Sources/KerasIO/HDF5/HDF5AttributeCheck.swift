@@ -32,6 +32,9 @@ enum HDF5AttributeCheck {
         do {
             let header = try HDF5ObjectHeader(at: address, in: file)
             var heaps = GlobalHeapCache()
+            for message in header.messages where message.type == HDF5ObjectHeader.symbolTableType {
+                try SymbolTableCheck.verify(message.body, in: file)
+            }
             for message in header.messages where message.type == HDF5ObjectHeader.attributeType {
                 guard message.flags & 0x02 == 0 else {
                     throw HDF5ObjectHeader.Damaged(reason: "an attribute is stored as a shared message, which Keras files never use")
@@ -276,4 +279,56 @@ struct GlobalHeapCache {
     }
 
     private static func aligned(_ size: Int) -> Int { (size + 7) / 8 * 8 }
+}
+
+/// The storage of an old-style group (a symbol table message: a B-tree and
+/// a local heap of member names), checked before libhdf5 looks a member up.
+///
+/// Why: a local heap whose data segment size is damaged makes libhdf5
+/// 1.10.8 allocate that size, and when the allocation fails copy into a
+/// null pointer (SIGSEGV in `H5HL_protect`, found by fuzzing). The heap's
+/// prefix (specification III.D) is checked: signature, version, and a data
+/// segment that lies inside the file; the B-tree root must at least be a
+/// B-tree node inside the file.
+enum SymbolTableCheck {
+    typealias Damaged = HDF5ObjectHeader.Damaged
+
+    static func verify(_ body: [UInt8], in file: HDF5RawFile) throws {
+        var message = ByteCursor(body)
+        let treeAddress: UInt64
+        let heapAddress: UInt64
+        do {
+            treeAddress = try message.unsigned(file.offsetSize)
+            heapAddress = try message.unsigned(file.offsetSize)
+        } catch {
+            throw Damaged(reason: "a group's symbol table message is truncated")
+        }
+        guard let tree = file.bytes(at: treeAddress, count: 6), Array(tree.prefix(4)) == Array("TREE".utf8), tree[4] == 0 else {
+            throw Damaged(reason: "a group's member index (B-tree) is missing or damaged")
+        }
+        let prefixSize = 8 + 2 * file.lengthSize + file.offsetSize
+        guard let prefix = file.bytes(at: heapAddress, count: prefixSize) else {
+            throw Damaged(reason: "a group's name heap lies outside the file")
+        }
+        var heap = ByteCursor(prefix)
+        do {
+            guard Array(try heap.take(4)) == Array("HEAP".utf8), try heap.byte() == 0 else {
+                throw Damaged(reason: "a group's name heap is damaged")
+            }
+            try heap.skip(3)
+            let dataSize = try heap.unsigned(file.lengthSize)
+            let freeList = try heap.unsigned(file.lengthSize)
+            let dataAddress = try heap.unsigned(file.offsetSize)
+            guard dataSize <= file.size, file.bytes(at: dataAddress, count: Int(dataSize)) != nil else {
+                throw Damaged(reason: "a group's name heap declares \(dataSize) bytes, more than the file holds")
+            }
+            // No free block (1, or all ones), or one inside the data segment.
+            let none: UInt64 = file.lengthSize == 8 ? .max : (1 << (8 * UInt64(file.lengthSize))) - 1
+            guard freeList == 1 || freeList == none || freeList < dataSize else {
+                throw Damaged(reason: "a group's name heap has a free list outside it")
+            }
+        } catch is ByteCursor.OutOfBounds {
+            throw Damaged(reason: "a group's name heap is truncated")
+        }
+    }
 }

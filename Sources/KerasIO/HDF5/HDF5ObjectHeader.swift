@@ -21,6 +21,7 @@ struct HDF5ObjectHeader {
 
     static let attributeType: UInt16 = 0x000C
     static let continuationType: UInt16 = 0x0010
+    static let symbolTableType: UInt16 = 0x0011
     static let attributeInfoType: UInt16 = 0x0015
     /// Real headers have a handful of chunks; a loop of continuations in a
     /// damaged file must not run forever.

@@ -51,19 +51,30 @@ struct KerasArchive {
         signature == [0x50, 0x4B, 0x03, 0x04] || signature == [0x50, 0x4B, 0x05, 0x06]
     }
 
-    /// Reads the archive at `path`.
+    /// The largest archive read: its weights plus room for the rest.
+    static let largestArchive = Int(largestWeights) + Int(largestConfig) + (64 << 20)
+
+    /// Reads the archive at `path` (mapped into memory, not copied).
     init(readingFrom path: String) throws {
-        let archive: Archive
+        let image: Data
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            image = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw KerasIOError(.corrupt, file: path, "is not a readable zip archive (truncated or damaged?)")
+            throw KerasIOError(.unreadable, file: path, "cannot be read (\(Quoted(error.localizedDescription)))")
         }
-        try self.init(archive, path: path)
+        try self.init(image: image, path: path)
     }
 
     /// Reads an archive held in memory; `path` names it in messages.
     init(image: Data, path: String) throws {
+        guard image.count <= Self.largestArchive else {
+            throw KerasIOError(.corrupt, file: path, "the archive is \(image.count) bytes, more than kerasio reads (\(Self.largestArchive >> 20) MiB)")
+        }
+        do {
+            try image.withUnsafeBytes { try ZipStructureCheck.verify($0) }
+        } catch let damage as ZipStructureCheck.Damaged {
+            throw KerasIOError(.corrupt, file: path, "is not a readable zip archive: \(damage.reason)")
+        }
         let archive: Archive
         do {
             archive = try Archive(data: image, accessMode: .read)
