@@ -11,6 +11,7 @@ struct HostileArchiveTests {
         ("huge_declared_metadata.keras", "'metadata.json' declares 4294967280 bytes, more than the 1 MiB"),
         ("weights_size_lie.keras", "'model.weights.h5' inflates to more than the"),
         ("many_entries.keras", "lists more than 1000 entries"),
+        ("honest_bomb_weights.keras", "more than 50:1; refusing it as a zip bomb"),
         // Found by fuzzing: ZIPFoundation trapped reading it from memory.
         ("fuzz_memory_seek.keras", "is not a readable zip archive: "),
     ]

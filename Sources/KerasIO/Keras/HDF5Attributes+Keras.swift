@@ -23,7 +23,7 @@ extension HDF5Dataset {
         guard shape == spec.shape else {
             throw KerasIOError(
                 .weightMismatch, file: file,
-                "weight '\(spec.name)' of layer '\(layer)' (\(path)) has shape "
+                "weight '\(spec.name)' of layer \(Quoted(layer)) (\(Quoted(path))) has shape "
                     + "\(Tensor.describe(shape)), the config needs \(Tensor.describe(spec.shape))")
         }
         return try Tensor(shape: shape, scalars: try readFloats())

@@ -30,14 +30,14 @@ enum Keras3WeightsReader {
             guard layersGroup.contains(varsPath) else {
                 throw KerasIOError(
                     .missingWeight, file: file,
-                    "no weights for layer '\(layer.name)' (expected /layers/\(varsPath))")
+                    "no weights for layer \(Quoted(layer.name)) (expected \(Quoted("/layers/" + varsPath)))")
             }
             let vars = try layersGroup.group(varsPath)
             let stored = try vars.childNames().filter { Int($0) != nil }.sorted { Int($0)! < Int($1)! }
             guard stored.count == specs.count else {
                 throw KerasIOError(
                     .weightMismatch, file: file,
-                    "layer '\(layer.name)' has \(stored.count) weights in /layers/\(varsPath), "
+                    "layer \(Quoted(layer.name)) has \(stored.count) weights in \(Quoted("/layers/" + varsPath)), "
                         + "the config needs \(specs.count) (\(specs.map(\.name).joined(separator: ", ")))")
             }
             var tensors: [Tensor] = []

@@ -37,6 +37,11 @@ struct KerasArchive {
     /// (500 million float32 parameters).
     static let largestWeights: UInt64 = 2 << 30
 
+    /// Entries up to this size may inflate at any ratio.
+    static let freelyInflated: UInt64 = 64 << 20
+    /// Past it, at most this compression ratio.
+    static let largestRatio: UInt64 = 50
+
     static func limit(for name: String) -> UInt64 {
         switch name {
         case configEntry: return largestConfig
@@ -136,6 +141,16 @@ struct KerasArchive {
             throw KerasIOError(
                 .corrupt, file: path,
                 "archive entry \(quoted) declares \(declared) bytes, more than the \(limit >> 20) MiB kerasio allows for it")
+        }
+        // Model weights are float arrays, which barely compress: an entry
+        // that claims to inflate past 64 MiB at more than 50:1 is a bomb
+        // with an honest header, not a model.
+        let (ratioBound, overflow) = UInt64(entry.compressedSize).multipliedReportingOverflow(by: Self.largestRatio)
+        guard declared <= Self.freelyInflated || (!overflow && declared <= ratioBound) else {
+            throw KerasIOError(
+                .corrupt, file: path,
+                "archive entry \(quoted) would inflate \(entry.compressedSize) bytes to \(declared), "
+                    + "more than \(Self.largestRatio):1; refusing it as a zip bomb")
         }
         guard entry.type == .file else {
             throw KerasIOError(.corrupt, file: path, "archive entry \(quoted) is not a file")

@@ -41,7 +41,7 @@ enum LegacyH5ModelReader {
             guard group.contains(layer.name) else {
                 throw KerasIOError(
                     .missingWeight, file: file,
-                    "no weights for layer '\(layer.name)' (expected group \(group.path == "/" ? "" : group.path)/\(layer.name))")
+                    "no weights for layer \(Quoted(layer.name)) (expected group \(Quoted((group.path == "/" ? "" : group.path) + "/" + layer.name)))")
             }
             used.insert(layer.name)
             let layerGroup = try group.group(layer.name)
@@ -49,7 +49,7 @@ enum LegacyH5ModelReader {
             guard names.count == specs.count else {
                 throw KerasIOError(
                     .weightMismatch, file: file,
-                    "layer '\(layer.name)' has \(names.count) weights in the file (\(names.joined(separator: ", "))), "
+                    "layer \(Quoted(layer.name)) has \(names.count) weights in the file (\(Quoted(names.joined(separator: ", ")))), "
                         + "the config needs \(specs.count) (\(specs.map(\.name).joined(separator: ", ")))")
             }
             var tensors: [Tensor] = []
@@ -57,7 +57,7 @@ enum LegacyH5ModelReader {
                 guard layerGroup.contains(name) else {
                     throw KerasIOError(
                         .missingWeight, file: file,
-                        "weight '\(spec.name)' of layer '\(layer.name)' is listed as \(layerGroup.path)/\(name) but that dataset is missing")
+                        "weight '\(spec.name)' of layer \(Quoted(layer.name)) is listed as \(Quoted(layerGroup.path + "/" + name)) but that dataset is missing")
                 }
                 let dataset = try layerGroup.dataset(name)
                 tensors.append(try dataset.readWeight(spec, layer: layer.name, file: file))
@@ -70,7 +70,7 @@ enum LegacyH5ModelReader {
             if !names.isEmpty {
                 throw KerasIOError(
                     .weightMismatch, file: file,
-                    "the file has weights for layer '\(name)', which the model config does not have")
+                    "the file has weights for layer \(Quoted(name)), which the model config does not have")
             }
         }
     }

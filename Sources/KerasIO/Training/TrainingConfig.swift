@@ -21,7 +21,7 @@ public struct TrainingConfig {
         guard let lossName = object["loss"] as? String, let loss = Loss(kerasName: lossName) else {
             throw KerasIOError(
                 .unsupportedOption, file: file,
-                "training_config's loss \(object["loss"].map { "\($0)" } ?? "(none)") is not one kerasio trains with "
+                "training_config's loss \(object["loss"].map { "\(Quoted("\($0)"))" } ?? "(none)") is not one kerasio trains with "
                     + "(\(Loss.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard let optimizer = object["optimizer_config"] as? [String: Any],
@@ -57,7 +57,7 @@ public struct TrainingConfig {
             return Adagrad(learningRate: number("learning_rate", 0.001),
                            initialAccumulatorValue: number("initial_accumulator_value", 0.1), epsilon: number("epsilon", 1e-7))
         default:
-            throw KerasIOError(.unsupportedOption, file: file, "optimizer \(className) is not supported (SGD, Adam, RMSprop, Adagrad)")
+            throw KerasIOError(.unsupportedOption, file: file, "optimizer \(Quoted(className)) is not supported (SGD, Adam, RMSprop, Adagrad)")
         }
     }
 
