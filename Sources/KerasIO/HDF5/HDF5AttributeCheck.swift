@@ -178,8 +178,14 @@ struct AttributeDatatype {
             guard depth == 0 else { throw Self.damaged("a nested variable-length type") }
             let base = try AttributeDatatype(Array(body[cursor.position...]), file: file, depth: depth + 1)
             guard base.elementSize == 1 else { throw Self.damaged("a variable-length sequence of \(base.elementSize)-byte elements") }
-            // On disk each element is a length and a global heap ID.
+            // On disk each element is a length and a global heap ID, and the
+            // size field must say so: libhdf5 sizes the attribute's data by
+            // the field but reads each element as a heap ID (found by fuzzing:
+            // a field of 11 made H5Aread read past the data).
             elementSize = 4 + file.offsetSize + 4
+            guard size == elementSize else {
+                throw HDF5ObjectHeader.Damaged(reason: "an attribute's variable-length type declares \(size)-byte elements, not \(elementSize)")
+            }
             isVariableLength = true
         default:
             throw Self.damaged("type class \(typeClass)")
