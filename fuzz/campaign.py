@@ -38,6 +38,7 @@ any run failed (anything but ok / clean-error), 2 if the harness could not run.
 """
 
 import argparse
+import atexit
 import hashlib
 import io
 import json
@@ -973,10 +974,11 @@ def main():
     ap.add_argument("--kerasio", default=None, help="the binary (default: .build/debug/kerasio, then PATH)")
     ap.add_argument("--count", type=int, default=None, help="number of mutants (default 2000; --quick: 300)")
     ap.add_argument("--seed", type=int, default=1, help="campaign seed (default 1)")
-    ap.add_argument("--timeout", type=float, default=10.0, help="wall-clock limit per run in seconds (default 10)")
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="wall-clock limit per run in seconds (default 10; with --quick 5)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel workers (default 2)")
     ap.add_argument("--out", default=None, help="keep every non-clean mutant, its command and stderr, runs.jsonl and summary.json here")
-    ap.add_argument("--quick", action="store_true", help="a short mix for CI: 300 mutants, 5 s limit")
+    ap.add_argument("--quick", action="store_true", help="a short mix for CI: 300 mutants, 5 s limit unless --timeout")
     ap.add_argument("--formats", default=",".join(FORMATS), help="comma-separated subset of: " + ",".join(FORMATS))
     ap.add_argument("--commands", default=",".join(COMMANDS), help="comma-separated subset of: " + ",".join(COMMANDS))
     ap.add_argument("--only", default=None, help="run only these mutant indices (comma-separated), e.g. to reproduce")
@@ -1011,7 +1013,7 @@ def main():
         if c not in COMMANDS:
             ap.error(f"unknown command {c!r}; known: {', '.join(COMMANDS)}")
     count = args.count if args.count is not None else (300 if args.quick else 2000)
-    timeout = args.timeout if not (args.quick and args.timeout == 10.0) else 5.0
+    timeout = args.timeout if args.timeout is not None else (5.0 if args.quick else 10.0)
     kerasio = args.kerasio
     if kerasio is None:
         candidate = os.path.join(REPO, ".build", "debug", "kerasio")
@@ -1023,6 +1025,7 @@ def main():
 
     started = time.monotonic()
     campaign_root = tempfile.mkdtemp(prefix="kerasio-campaign-")
+    atexit.register(shutil.rmtree, campaign_root, True)  # also when stdout is closed early (| head) or on errors
     cache = os.path.join(tempfile.gettempdir(), "kerasio-campaign-cache")
     os.makedirs(cache, exist_ok=True)
     out = os.path.abspath(args.out) if args.out else None
