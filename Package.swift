@@ -29,12 +29,15 @@ let package = Package(
             dependencies: ["CHDF5", "RNNRuntime", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // The command-line tool: thin over KerasIO.
+        // Its folder is Sources/CLI, not Sources/kerasio: that would differ
+        // from Sources/KerasIO only in case, which breaks clones on macOS.
         .executableTarget(
             name: "kerasio",
             dependencies: [
                 "KerasIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/CLI"
         ),
         // Benchmarks (bench/), not part of the product.
         .executableTarget(name: "predict-latency", dependencies: ["KerasIO", "RNNRuntime"], path: "bench/PredictLatency"),
@@ -46,6 +49,6 @@ let package = Package(
         .executableTarget(name: "kerasio-fuzz", dependencies: ["KerasIO", "RNNRuntime"], path: "fuzz/KerasIOFuzz"),
         .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime"]),
         .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "RNNRuntime"]),
-        .testTarget(name: "kerasioTests", dependencies: ["kerasio"]),
+        .testTarget(name: "kerasioTests", dependencies: ["kerasio"], path: "Tests/CLITests"),
     ]
 )

@@ -84,7 +84,7 @@ CLASSES = ["ok", "clean-error", "crash", "hang", "memory", "bad-message", "lefto
 PASSING = {"ok", "clean-error"}
 CRASH_MARKERS = ["Fatal error", "Backtrace", "Thread 0", "AddressSanitizer", "HDF5-DIAG", "Segmentation"]
 # The supervised child's crash, turned into one error line by the parent
-# (Sources/kerasio/Supervisor.swift): clean for the user, still a bug below.
+# (Sources/CLI/Supervisor.swift): clean for the user, still a bug below.
 CONTAINED = re.compile(r"kerasio crashed \(|kerasio was killed")
 PROGRESS_LINE = re.compile(r"^(Epoch \d+/\d+|\d+/\d+ - .*)$")
 PREEXISTING = b"PRE-EXISTING OUTPUT kerasio-campaign\n"

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The supervised child process (Sources/kerasio/Supervisor.swift): a crash
+/// The supervised child process (Sources/CLI/Supervisor.swift): a crash
 /// in the process that reads the file still ends in one `error:` line.
 @Suite("kerasio supervises its work: a crash or a memory blow-up is one error line")
 struct SupervisorTests {
