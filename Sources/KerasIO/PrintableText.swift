@@ -23,29 +23,23 @@ public enum PrintableText {
     /// `text` with non-printable characters escaped and cut to at most
     /// `limit` printed characters (an ellipsis marks the cut).
     public static func escaped(_ text: String, limit: Int) -> String {
-        var result = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            // Counted as printed: an escape is several characters.
-            let printed = escape(scalar)
-            if count + printed.count > limit {
-                result += "…"
-                break
-            }
-            result += printed
-            count += printed.count
-        }
-        return result
+        cut(text, limit: limit, printing: escape)
     }
 
     /// A whole message made into one printable line of at most `limit`
     /// characters: line breaks become spaces, other control and format
     /// characters are escaped.
     public static func oneLine(_ text: String, limit: Int = 1_000) -> String {
+        cut(text, limit: limit) { $0 == "\n" || $0 == "\r" ? " " : escape($0) }
+    }
+
+    /// `text` with each scalar replaced by `printing(scalar)`, cut at the
+    /// last whole replacement within `limit` printed characters.
+    private static func cut(_ text: String, limit: Int, printing: (Unicode.Scalar) -> String) -> String {
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
-            let printed = scalar == "\n" || scalar == "\r" ? " " : escape(scalar)
+            let printed = printing(scalar)
             if count + printed.count > limit {
                 result += "…"
                 break
