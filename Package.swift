@@ -47,8 +47,11 @@ let package = Package(
         // scripts/fuzz with -sanitize=fuzzer,address); a plain build of it
         // replays files, see fuzz/KerasIOFuzz/main.swift.
         .executableTarget(name: "kerasio-fuzz", dependencies: ["KerasIO", "RNNRuntime"], path: "fuzz/KerasIOFuzz"),
-        .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime"]),
-        .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "RNNRuntime"]),
-        .testTarget(name: "kerasioTests", dependencies: ["kerasio"], path: "Tests/CLITests"),
+        // How every test compares numbers with Keras's: counts and shapes
+        // first, NaN never passes, the project's tolerance.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime", "TestSupport"]),
+        .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "RNNRuntime", "TestSupport"]),
+        .testTarget(name: "kerasioTests", dependencies: ["kerasio", "TestSupport"], path: "Tests/CLITests"),
     ]
 )

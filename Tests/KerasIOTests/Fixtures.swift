@@ -80,10 +80,4 @@ enum Fixtures {
     static func array(_ relative: String) throws -> NumpyArray {
         try NumpyArrayFile.read(from: path(relative))
     }
-
-    /// Largest absolute difference; infinite when shapes differ.
-    static func maxAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
-        guard a.count == b.count else { return .infinity }
-        return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RNNRuntime
+import TestSupport
 
 /// Hand-computed forward passes; Keras agreement is tested in KerasIOTests.
 @Suite("Layers and models")
@@ -91,24 +92,32 @@ struct LayerTests {
     func simpleRNNLastState() throws {
         let y = try sampleRNN()(try tensor([1, 3, 2], sequence.flatMap { $0 }))
         let expected = handSimpleRNN(sequence, wx: wx, wh: wh, bh: bh, f: .tanh).last ?? []
-        #expect(y.shape == [1, 2])
-        for (a, b) in zip(y.scalars, expected) { #expect(abs(a - b) <= tolerance) }
+        let mismatch = Agreement.mismatch(y.scalars, shape: y.shape, expected: expected, expectedShape: [1, 2], tolerance: tolerance)
+        #expect(mismatch == nil, "\(mismatch ?? "")")
     }
 
     @Test("return_sequences gives every step's state; go_backwards runs last to first, unreversed")
     func sequencesAndBackwards() throws {
         let input = try tensor([1, 3, 2], sequence.flatMap { $0 })
         let forward = try sampleRNN(returnSequences: true)(input)
-        #expect(forward.shape == [1, 3, 2])
         let expected = handSimpleRNN(sequence, wx: wx, wh: wh, bh: bh, f: .tanh).flatMap { $0 }
-        for (a, b) in zip(forward.scalars, expected) { #expect(abs(a - b) <= tolerance) }
+        let forwardMismatch = Agreement.mismatch(
+            forward.scalars, shape: forward.shape, expected: expected, expectedShape: [1, 3, 2], tolerance: tolerance,
+            what: "forward")
+        #expect(forwardMismatch == nil, "\(forwardMismatch ?? "")")
 
         let backward = try sampleRNN(returnSequences: true, goBackwards: true)(input)
         let expectedBackward = handSimpleRNN(sequence.reversed(), wx: wx, wh: wh, bh: bh, f: .tanh).flatMap { $0 }
-        for (a, b) in zip(backward.scalars, expectedBackward) { #expect(abs(a - b) <= tolerance) }
+        let backwardMismatch = Agreement.mismatch(
+            backward.scalars, shape: backward.shape, expected: expectedBackward, expectedShape: [1, 3, 2],
+            tolerance: tolerance, what: "go_backwards sequence")
+        #expect(backwardMismatch == nil, "\(backwardMismatch ?? "")")
 
         let lastOnly = try sampleRNN(goBackwards: true)(input)
-        for (a, b) in zip(lastOnly.scalars, expectedBackward.suffix(2)) { #expect(abs(a - b) <= tolerance) }
+        let lastMismatch = Agreement.mismatch(
+            lastOnly.scalars, shape: lastOnly.shape, expected: Array(expectedBackward.suffix(2)), expectedShape: [1, 2],
+            tolerance: tolerance, what: "go_backwards last state")
+        #expect(lastMismatch == nil, "\(lastMismatch ?? "")")
     }
 
     @Test("samples in a batch do not mix")
