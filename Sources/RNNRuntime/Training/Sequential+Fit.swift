@@ -23,8 +23,15 @@ public struct FitOptions: Sendable {
 public struct EpochReport: Sendable {
     public let epoch: Int
     public let epochs: Int
-    /// Mean training loss over the epoch's batches, weighted by batch size.
+    /// Mean training loss over the epoch's batches, weighted by batch size
+    /// (Keras's loss tracker: a `Mean` whose sample weight is the batch size).
     public let loss: Float
+    /// Each batch's loss, computed before that batch's optimizer step, in
+    /// the order the batches ran. Keras logs the running mean of these,
+    /// weighted by `batchSizes`.
+    public let batchLosses: [Float]
+    /// The number of samples in each batch (the last may be short).
+    public let batchSizes: [Int]
     public let validationLoss: Float?
     public let seconds: Double
 }
@@ -68,6 +75,7 @@ extension Sequential {
             let start = DispatchTimeCompat.now()
             if options.shuffle { order.shuffle(using: &random) }
             var weightedLoss: Float = 0
+            var batchLosses: [Float] = [], batchSizes: [Int] = []
             var batchStart = 0
             while batchStart < trainCount {
                 let indices = Array(order[batchStart..<min(batchStart + options.batchSize, trainCount)])
@@ -75,6 +83,8 @@ extension Sequential {
                     &trainables, x: x.gathering(indices), y: y.gathering(indices), loss: loss, optimizer: &optimizer,
                     random: &random)
                 weightedLoss += value * Float(indices.count)
+                batchLosses.append(value)
+                batchSizes.append(indices.count)
                 batchStart += options.batchSize
             }
             var validationLoss: Float?
@@ -85,7 +95,7 @@ extension Sequential {
             }
             let report = EpochReport(
                 epoch: epoch, epochs: options.epochs, loss: weightedLoss / Float(max(trainCount, 1)),
-                validationLoss: validationLoss, seconds: DispatchTimeCompat.now() - start)
+                batchLosses: batchLosses, batchSizes: batchSizes, validationLoss: validationLoss, seconds: DispatchTimeCompat.now() - start)
             reports.append(report)
             progress(report)
         }
