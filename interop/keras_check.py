@@ -1,14 +1,29 @@
 """Loads files kerasio wrote with one Keras generation and compares Keras's
-predictions with kerasio's. Run in its own process per generation:
+predictions with kerasio's and, when the case has one, with Keras's own
+prediction of the original fixture ("expected"). Run in its own process per
+generation:
     keras_check.py --keras 3 CASES.json RESULTS.json   (import keras)
     keras_check.py --keras 2 CASES.json RESULTS.json   (import tf_keras)
-Each case: {"id", "keras": 3|2, "file", "architecture" (or null), "input", "kerasio"}."""
+Each case: {"id", "keras": 3|2, "file", "architecture" (or null), "input", "kerasio", "expected" (optional)}.
+Agreement: same shape, finite, |a - b| <= 1e-5 * max(1, |b|)."""
 import argparse
 import json
 import os
 import sys
 
 TOLERANCE = 1e-5
+
+
+def disagreement(ours, reference):
+    """(worst scaled difference, reason or None): shape first, NaN never agrees."""
+    if ours.shape != reference.shape:
+        return float("inf"), "shape %s vs %s" % (ours.shape, reference.shape)
+    if ours.size == 0:
+        return float("inf"), "no values"
+    scaled = np.abs(ours.astype(np.float64) - reference) / np.maximum(1.0, np.abs(reference))
+    scaled[~np.isfinite(scaled)] = np.inf
+    worst = float(scaled.max())
+    return worst, (None if worst <= TOLERANCE else "max difference %.3g" % worst)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--keras", choices=["2", "3"], required=True)
@@ -39,12 +54,15 @@ for case in json.load(open(args.cases)):
         x = np.load(case["input"])
         keras_prediction = np.asarray(model.predict(x, verbose=0), dtype=np.float32)
         kerasio_prediction = np.load(case["kerasio"])
-        if keras_prediction.shape != kerasio_prediction.shape:
-            result.update(ok=False, why="shape %s vs kerasio %s" % (keras_prediction.shape, kerasio_prediction.shape))
-        else:
-            difference = float(np.abs(keras_prediction - kerasio_prediction).max())
-            result.update(ok=difference <= TOLERANCE, difference=difference,
-                          why=None if difference <= TOLERANCE else "max difference %.3g" % difference)
+        difference, why = disagreement(keras_prediction, kerasio_prediction.astype(np.float64))
+        result.update(ok=why is None, difference=difference, why=None if why is None else "vs kerasio: " + why)
+        if case.get("expected"):
+            original = np.load(case["expected"]).astype(np.float64)
+            original_difference, original_why = disagreement(keras_prediction, original)
+            result["original_difference"] = original_difference
+            if original_why is not None:
+                result.update(ok=False, why="vs Keras's prediction of the original: " + original_why
+                              + ("" if why is None else "; " + result["why"]))
     except Exception as error:  # a file Keras cannot load is a failure, with Keras's reason
         result.update(ok=False, why="%s: %s" % (type(error).__name__, str(error).splitlines()[0][:300] if str(error) else ""))
     results.append(result)

@@ -1,6 +1,9 @@
 """The interop check: every fixture converted by kerasio to every format it
 writes, for Keras 3 and for tf.keras 2, plus a model built in Swift code, is
-loaded by that Keras, whose predictions must match kerasio's within 1e-5.
+loaded by that Keras, whose predictions must match within 1e-5 (relative
+above 1) both kerasio's prediction on the written file and, for a fixture,
+Keras's own prediction of the original file (the fixture's expected output):
+an error kerasio writes and reads back consistently fails the second.
     run.py KERASIO SWIFT_BUILT_MODEL WORKDIR
 Prints one line per failure and a closing 'interop: N passed, N failed' line;
 exits non-zero on any failure or if nothing was checked."""
@@ -64,7 +67,8 @@ for fixture in manifest["fixtures"]:
             failures.append("%s: kerasio predict on the written file failed: %s" % (case_id, predicted.stderr.strip()))
             continue
         cases.append({"id": case_id, "keras": keras, "file": out, "architecture": architecture,
-                      "input": fixture_path(fixture["input"]), "kerasio": prediction})
+                      "input": fixture_path(fixture["input"]), "kerasio": prediction,
+                      "expected": fixture_path(fixture["expected"])})
 
 swift_dir = os.path.join(work, "swift-built")
 built = subprocess.run([swift_built_model, swift_dir], capture_output=True, text=True)
@@ -113,7 +117,15 @@ failures += ["%s: %s" % (r["id"], r["why"]) for r in results if not r["ok"]]
 for line in failures:
     print("FAILED " + line)
 worst = max([r.get("difference", 0.0) for r in passed] or [0.0])
+against_original = [r for r in passed if "original_difference" in r]
+worst_original = max([r["original_difference"] for r in against_original] or [0.0])
 print("interop: %d files loaded by Keras 3 and tf.keras 2 matched kerasio (largest difference %.2g); "
-      "%d refused on purpose (hard_sigmoid across generations)" % (len(passed), worst, len(skipped)))
+      "%d of them also matched Keras's prediction of the original fixture (largest difference %.2g); "
+      "%d refused on purpose (hard_sigmoid across generations)"
+      % (len(passed), worst, len(against_original), worst_original, len(skipped)))
 print("interop: %d passed, %d failed" % (len(passed), len(failures)))
-sys.exit(1 if failures or not passed else 0)
+fixture_cases = [c for c in cases if c.get("expected")]
+if len(against_original) != len([r for r in passed if r["id"] in {c["id"] for c in fixture_cases}]):
+    print("FAILED some fixture case was not compared with Keras's original prediction")
+    failures.append("comparison with the original missing")
+sys.exit(1 if failures or not passed or not against_original else 0)
