@@ -13,11 +13,13 @@ struct TrainingTests {
         let input = Tensor(uncheckedShape: [100, 100], scalars: [Float](repeating: 2, count: 10_000))
         var context = TrainingContext(training: true, random: RandomSource(seed: 7))
         let (output, cache) = try dropout.forwardForTraining(input, context: &context)
+        #expect(output.shape == [100, 100] && output.scalars.count == 10_000)
         let zeros = output.scalars.filter { $0 == 0 }.count
         // Binomial(10000, 0.25): standard deviation about 43; 5 of them is a safe bound.
         #expect(abs(zeros - 2_500) < 5 * 43)
         #expect(output.scalars.allSatisfy { $0 == 0 || abs($0 - 2 / 0.75) < 1e-6 })
         let (gradient, _) = try dropout.backward(Tensor(uncheckedShape: [100, 100], scalars: [Float](repeating: 1, count: 10_000)), cache: cache)
+        #expect(gradient.scalars.count == output.scalars.count)
         #expect(zip(gradient.scalars, output.scalars).allSatisfy { ($0 == 0) == ($1 == 0) }, "the same mask going back")
     }
 
@@ -93,6 +95,7 @@ struct TrainingTests {
             }
         }
         let w = Initializers.glorotUniform([1, 3], random: &random)
+        #expect(w.shape == [1, 3] && w.scalars.count == 3)
         #expect(w.scalars.allSatisfy { abs($0) <= (6.0 / 4.0 as Float).squareRoot() })
     }
 }
