@@ -22,7 +22,8 @@ struct FixturePredictionTests {
             #expect(mine.contains { $0.stringEncoding == "variable" }, "\(dir) has variable-length string fixtures")
             for option in ["no_bias", "return_sequences", "go_backwards", "go_backwards_sequences", "stacked", "dropout",
                            "dense_2d", "dense_3d_first", "many_features", "variable_steps", "tutorial_linear",
-                           "tutorial_linear_multifeature", "sunspots"] {
+                           "tutorial_linear_multifeature", "sunspots", "square_dense", "edge_one_step", "edge_one_unit",
+                           "edge_one_feature", "edge_batch_one", "edge_all_minimal"] {
                 #expect(mine.contains { $0.name == option }, "\(dir)/\(option) exists")
             }
         }
@@ -32,6 +33,28 @@ struct FixturePredictionTests {
         }
         #expect(activations.contains("silu") || activations.contains("swish"))
         #expect(all.contains { $0.name == "keras22_style" })
+    }
+
+    @Test("no fixture keeps Keras's initial weights: no all-zero bias, and a square Dense kernel that is not symmetric")
+    func weightsMovedOffInitialValues() throws {
+        var biases = 0, squareKernels = 0
+        for fixture in Fixtures.all {
+            let model = try KerasModel.load(from: Fixtures.path(fixture.model), architecture: fixture.config.map(Fixtures.path))
+            for layer in model.network.layers {
+                for (spec, tensor) in zip(layer.parameterSpecs, layer.parameters) where spec.name == "bias" {
+                    biases += 1
+                    #expect(tensor.scalars.contains { $0 != 0 }, "\(fixture.testDescription): \(layer.name)'s bias is all zero")
+                }
+                if let dense = layer as? Dense, dense.inputSize == dense.units, dense.units > 1 {
+                    squareKernels += 1
+                    let n = dense.units, w = dense.kernel.scalars
+                    #expect((0..<n).contains { i in (0..<n).contains { j in w[i * n + j] != w[j * n + i] } },
+                            "\(fixture.testDescription): square kernel of \(layer.name) is symmetric")
+                }
+            }
+        }
+        #expect(biases > 100)
+        #expect(squareKernels >= 2)
     }
 
     @Test("prediction within 1e-5 of Keras", arguments: Fixtures.all)
