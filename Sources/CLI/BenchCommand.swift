@@ -200,24 +200,8 @@ struct BenchCommand: ParsableCommand {
 
     /// The loss and optimizer from the flags, else from the file's training_config (as `kerasio fit`).
     private func lossAndOptimizer(_ keras: KerasModel) throws -> (Loss, any Optimizer) {
-        let stored = try keras.trainingConfig.map { try TrainingConfig(json: $0, file: options.model) }
-        guard let chosenLoss = loss.flatMap(Loss.init(kerasName:)) ?? stored?.loss else {
-            throw KerasIOError(.missingModelConfig, file: options.model, "has no training_config; pass --loss and --optimizer")
-        }
-        var chosen: any Optimizer
-        switch optimizer {
-        case .adam?: chosen = Adam()
-        case .sgd?: chosen = SGD()
-        case .rmsprop?: chosen = RMSprop()
-        case .adagrad?: chosen = Adagrad()
-        case nil:
-            guard let fromFile = stored?.optimizer else {
-                throw KerasIOError(.missingModelConfig, file: options.model, "has no training_config; pass --optimizer and --loss")
-            }
-            chosen = fromFile
-        }
-        if let learningRate { chosen.learningRate = learningRate }
-        return (chosenLoss, chosen)
+        try FitCommand.OptimizerName.lossAndOptimizer(
+            loss: loss, optimizer: optimizer, learningRate: learningRate, model: keras, file: options.model)
     }
 
     private func fitNote(_ keras: KerasModel) -> String {
@@ -352,19 +336,5 @@ private struct Report {
         }
     }
 
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    private static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 }

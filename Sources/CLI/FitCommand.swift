@@ -65,23 +65,9 @@ struct FitCommand: ParsableCommand {
 
     func run() throws {
         var model = try options.load()
-        let stored = try model.trainingConfig.map { try TrainingConfig(json: $0, file: options.model) }
-        guard let chosenLoss = loss.flatMap(Loss.init(kerasName:)) ?? stored?.loss else {
-            throw KerasIOError(.missingModelConfig, file: options.model, "has no training_config; pass --loss and --optimizer")
-        }
-        var chosenOptimizer: any Optimizer
-        switch optimizer {
-        case .adam?: chosenOptimizer = Adam()
-        case .sgd?: chosenOptimizer = SGD()
-        case .rmsprop?: chosenOptimizer = RMSprop()
-        case .adagrad?: chosenOptimizer = Adagrad()
-        case nil:
-            guard let fromFile = stored?.optimizer else {
-                throw KerasIOError(.missingModelConfig, file: options.model, "has no training_config; pass --optimizer and --loss")
-            }
-            chosenOptimizer = fromFile
-        }
-        if let learningRate { chosenOptimizer.learningRate = learningRate }
+        let (chosenLoss, resolvedOptimizer) = try OptimizerName.lossAndOptimizer(
+            loss: loss, optimizer: optimizer, learningRate: learningRate, model: model, file: options.model)
+        var chosenOptimizer = resolvedOptimizer
         let x = try Self.tensor(xPath), y = try Self.tensor(yPath)
         let fitOptions = FitOptions(
             epochs: epochs, batchSize: batchSize, shuffle: !noShuffle, seed: seed, validationSplit: validationSplit)
