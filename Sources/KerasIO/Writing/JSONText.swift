@@ -3,7 +3,7 @@ import Foundation
 /// JSON written with keys in the order given, the way Keras writes configs
 /// (Python dicts keep insertion order), so files kerasio writes read like
 /// the ones Keras writes.
-indirect enum JSONText: Equatable {
+public indirect enum JSONText: Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -12,7 +12,7 @@ indirect enum JSONText: Equatable {
     case array([JSONText])
     case object([(String, JSONText)])
 
-    static func == (lhs: JSONText, rhs: JSONText) -> Bool { lhs.serialized == rhs.serialized }
+    public static func == (lhs: JSONText, rhs: JSONText) -> Bool { lhs.serialized == rhs.serialized }
 
     /// A shape list with `null` for unknown dimensions.
     static func shape(_ dims: [Int?]) -> JSONText {
@@ -56,6 +56,14 @@ indirect enum JSONText: Equatable {
             }
             out += "}"
         }
+    }
+
+    /// `value` as a JSON string literal, quotes included (also for the CLI's
+    /// hand-assembled `--json` reports).
+    public static func quoted(_ value: String) -> String {
+        var out = ""
+        writeString(value, into: &out)
+        return out
     }
 
     private static func writeString(_ value: String, into out: inout String) {
