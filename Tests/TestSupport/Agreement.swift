@@ -34,26 +34,4 @@ public enum Agreement {
             + "(difference \(abs(actual[worst.index] - expected[worst.index])), tolerance \(tolerance)"
             + (abs(expected[worst.index]) > 1 ? " relative)" : ")")
     }
-
-    /// The same for one number.
-    public static func mismatch(_ actual: Float, expected: Float, tolerance: Float, what: String) -> String? {
-        mismatch([actual], expected: [expected], tolerance: tolerance, what: what)
-    }
-
-    /// Double-precision variant (recorded Keras losses are float32 values
-    /// kept in JSON as doubles).
-    public static func mismatch(_ actual: [Double], expected: [Double], tolerance: Double, what: String) -> String? {
-        mismatch(actual.map { Float($0) }, expected: expected.map { Float($0) }, tolerance: Float(tolerance), what: what)
-    }
-
-    /// Largest |a - e| / max(1, |e|), for reporting how close a passing comparison was.
-    public static func worstDifference(_ actual: [Float], _ expected: [Float]) -> Float {
-        guard actual.count == expected.count, !expected.isEmpty else { return .infinity }
-        var worst: Float = 0
-        for (a, e) in zip(actual, expected) {
-            let d = abs(a - e) / max(1, abs(e))
-            if !(d <= worst) { worst = d.isNaN ? .infinity : d }
-        }
-        return worst
-    }
 }
