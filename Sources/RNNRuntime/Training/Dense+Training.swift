@@ -1,11 +1,11 @@
 extension Dense: TrainableLayer {
-    struct Cache {
+    public struct Cache {
         let input: Tensor
         let preActivation: [Float]
         let output: [Float]
     }
 
-    public func forwardForTraining(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, cache: Any) {
+    public func forwardForTraining(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, cache: Cache) {
         let z = try preActivation(input)
         var y = z
         activation.apply(&y, lastAxis: units)
@@ -21,8 +21,8 @@ extension Dense: TrainableLayer {
     }
 
     /// dz = dy ⊙ f'(z); dW = xᵀ·dz; db = Σ_rows dz; dx = dz·Wᵀ.
-    public func backward(_ outputGradient: Tensor, cache: Any) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
-        guard let cache = cache as? Cache, outputGradient.count == cache.output.count else { throw RuntimeError.missingCache(name) }
+    public func backward(_ outputGradient: Tensor, cache: Cache) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
+        guard outputGradient.count == cache.output.count else { throw RuntimeError.missingCache(name) }
         let rows = cache.output.count / max(units, 1)
         var dz = outputGradient.scalars
         cache.preActivation.withUnsafeBufferPointer { z in

@@ -126,36 +126,42 @@ extension Sequential {
         random: inout RandomSource
     ) throws -> Float {
         var context = TrainingContext(training: true, random: random)
-        var caches: [Any] = []
-        caches.reserveCapacity(layers.count)
+        var pullbacks: [Pullback] = []
+        pullbacks.reserveCapacity(layers.count)
         var activations = x
-        for layer in layers {
-            let (output, cache) = try layer.forwardForTraining(activations, context: &context)
-            caches.append(cache)
-            activations = output
+        // A cross-entropy loss on a sigmoid or softmax Dense output is taken
+        // from that layer's logits, as Keras does: keep its typed cache.
+        let last = layers.indices.last
+        var logitsLayer: (dense: Dense, cache: Dense.Cache)?
+        for index in layers.indices {
+            if index == last, let dense = layers[index] as? Dense, dense.activation == loss.logitsActivation {
+                let (output, cache) = try dense.forwardForTraining(activations, context: &context)
+                logitsLayer = (dense, cache)
+                activations = output
+            } else {
+                let (output, pullback) = try layers[index].forwardWithPullback(activations, context: &context)
+                pullbacks.append(pullback)
+                activations = output
+            }
         }
         random = context.random
         var parameterGradients = [[Tensor]](repeating: [], count: layers.count)
-        var remaining = layers.indices.reversed() as ReversedCollection<Range<Int>>
         let value: Float
         var gradient: Tensor
-        if let last = layers.indices.last, let dense = layers[last] as? Dense, dense.activation == loss.logitsActivation,
-           let cache = caches[last] as? Dense.Cache {
-            // Keras computes this loss from the output layer's logits: do the same.
+        if let (dense, cache) = logitsLayer, let last {
             let logits = Tensor(uncheckedShape: activations.shape, scalars: cache.preActivation)
             let (lossValue, logitGradient) = try loss.evaluateFromLogits(logits, target: y)
             let (inputGradient, gradients) = dense.backward(preActivationGradient: logitGradient.scalars, cache: cache)
             value = lossValue
             parameterGradients[last] = gradients
             gradient = inputGradient
-            remaining = layers.indices.dropLast().reversed()
         } else {
             let (lossValue, lossGradient) = try loss.evaluate(predicted: activations, target: y)
             value = lossValue
             gradient = lossGradient
         }
-        for index in remaining {
-            let (inputGradient, gradients) = try layers[index].backward(gradient, cache: caches[index])
+        for index in pullbacks.indices.reversed() {
+            let (inputGradient, gradients) = try pullbacks[index](gradient)
             parameterGradients[index] = gradients
             gradient = inputGradient
         }

@@ -3,7 +3,7 @@ extension RNN: TrainableLayer where Cell == SimpleRNNCell {
     /// `dropout` masks the inputs and `recurrentDropout` the carried state,
     /// each with one mask per sequence reused at every step (Keras's
     /// `get_dropout_mask`), scaled by 1 / (1 - rate).
-    public func forwardForTraining(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, cache: Any) {
+    public func forwardForTraining(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, cache: SimpleRNNTrainingCache) {
         guard input.rank == 3, input.shape[2] == cell.inputSize, input.shape[1] >= 1 else {
             throw RuntimeError.incompatibleLayer(
                 layer: name, detail: "takes (batch, steps >= 1, \(cell.inputSize)), got \(Tensor.describe(input.shape))")
@@ -83,9 +83,11 @@ extension RNN: TrainableLayer where Cell == SimpleRNNCell {
     /// Only that recursion is sequential; the weight gradients are then one
     /// product each over all steps: dW = Xᵀ·dZ, dU = H_{t-1}ᵀ·dZ_t, db = Σ dZ,
     /// and dX = dZ·Wᵀ.
-    public func backward(_ outputGradient: Tensor, cache: Any) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
-        guard let cache = cache as? SimpleRNNTrainingCache else { throw RuntimeError.missingCache(name) }
+    public func backward(_ outputGradient: Tensor, cache: SimpleRNNTrainingCache) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
         let batch = cache.batch, steps = cache.steps, features = cell.inputSize, units = cell.units
+        guard outputGradient.count == batch * units * (returnSequences ? steps : 1) else {
+            throw RuntimeError.missingCache(name)
+        }
         let stepSize = batch * units
         var dZ = [Float](repeating: 0, count: steps * stepSize)
         var carried = [Float](repeating: 0, count: stepSize)  // dL/dh_t arriving from step t+1
@@ -196,7 +198,7 @@ extension SimpleRNNCell {
 /// processed, so each step's rows are contiguous for the matrix products.
 /// (Not nested in the generic `RNN`: a nested type's metadata is looked up
 /// at run time on every cast, which showed in the tutorial's profile.)
-struct SimpleRNNTrainingCache {
+public struct SimpleRNNTrainingCache {
     let batch: Int, steps: Int
     /// x_t after input dropout: (steps, batch, features).
     let inputs: [Float]

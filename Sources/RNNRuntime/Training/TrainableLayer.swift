@@ -14,13 +14,33 @@ public struct TrainingContext {
 /// pass needs, and the backward pass itself.
 ///
 /// `backward` takes `dL/d(output)` and returns `dL/d(input)` and `dL/dθ` for
-/// each parameter, in `parameterSpecs` order.
+/// each parameter, in `parameterSpecs` order. What the forward pass keeps for
+/// it is the layer's own typed `TrainingCache`, so no cast can fail at run time.
 public protocol TrainableLayer: Layer {
-    func forwardForTraining(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, cache: Any)
-    func backward(_ outputGradient: Tensor, cache: Any) throws -> (inputGradient: Tensor, parameterGradients: [Tensor])
+    associatedtype TrainingCache
+    func forwardForTraining(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, cache: TrainingCache)
+    func backward(_ outputGradient: Tensor, cache: TrainingCache) throws -> (inputGradient: Tensor, parameterGradients: [Tensor])
     /// Passes each weight's storage, in `parameterSpecs` order, to `update`
     /// to change in place: an optimizer step without copying any weight.
     mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void)
+}
+
+/// A layer's backward pass bound to what its forward pass kept: how a model
+/// holds layers of different types (and cache types) between the passes.
+public struct Pullback {
+    let run: (Tensor) throws -> (inputGradient: Tensor, parameterGradients: [Tensor])
+
+    public func callAsFunction(_ outputGradient: Tensor) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
+        try run(outputGradient)
+    }
+}
+
+extension TrainableLayer {
+    /// The forward pass and, bound to its cache, the backward pass.
+    public func forwardWithPullback(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, pullback: Pullback) {
+        let (output, cache) = try forwardForTraining(input, context: &context)
+        return (output, Pullback { try self.backward($0, cache: cache) })
+    }
 }
 
 extension RuntimeError {
