@@ -4,14 +4,17 @@
 /// of at least two works and the kernel applies to the last axis, so
 /// `(batch, steps, inputSize)` gives `(batch, steps, units)`.
 /// Weights: `kernel (inputSize, units)`, then `bias (units)` if `useBias`.
-public struct Dense: Layer {
+public struct Dense: Layer, WeightHolding {
     public var name: String
     public let inputSize: Int
     public let units: Int
     public var activation: Activation
     public let useBias: Bool
-    public internal(set) var kernel: Tensor
-    public internal(set) var bias: Tensor?
+    /// `kernel`, then `bias` if `useBias`: the only place they are declared.
+    public var weights: WeightList
+
+    public var kernel: Tensor { weights[0] }
+    public var bias: Tensor? { useBias ? weights[1] : nil }
 
     /// A layer with zero weights; load real ones with `setParameters`.
     public init(name: String = "dense", inputSize: Int, units: Int, activation: Activation = .linear, useBias: Bool = true) {
@@ -20,24 +23,10 @@ public struct Dense: Layer {
         self.units = units
         self.activation = activation
         self.useBias = useBias
-        self.kernel = Tensor(zeros: [inputSize, units])
-        self.bias = useBias ? Tensor(zeros: [units]) : nil
-    }
-
-    public var parameterSpecs: [ParameterSpec] {
-        var specs = [ParameterSpec(name: "kernel", shape: [inputSize, units])]
-        if useBias { specs.append(ParameterSpec(name: "bias", shape: [units])) }
-        return specs
-    }
-
-    public var parameters: [Tensor] {
-        [kernel] + (bias.map { [$0] } ?? [])
-    }
-
-    public mutating func setParameters(_ parameters: [Tensor]) throws {
-        try validateParameters(parameters)
-        kernel = parameters[0]
-        bias = useBias ? parameters[1] : nil
+        self.weights = WeightList([
+            Weight("kernel", shape: [inputSize, units], initializer: .glorotUniform),
+            useBias ? Weight("bias", shape: [units], initializer: .zeros) : nil,
+        ])
     }
 
     public func outputShape(forInputShape shape: [Int?]) throws -> [Int?] {

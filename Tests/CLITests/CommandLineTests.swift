@@ -181,7 +181,7 @@ struct CommandErrorTests {
         ("truncated", ["predict", CLI.fixture("bad/truncated.h5"), "--input", CLI.fixture("keras3/sunspots.input.npy")], "truncated.h5"),
         ("no model_config", ["import", CLI.fixture("bad/no_model_config.h5")], "no_model_config.h5"),
         ("bad JSON", ["import", CLI.fixture("bad/bad_json.h5")], "bad_json.h5"),
-        ("LSTM", ["import", CLI.fixture("bad/lstm.h5")], "LSTM"),
+        ("Bidirectional", ["import", CLI.fixture("bad/bidirectional.h5")], "Bidirectional"),
         ("stateful", ["import", CLI.fixture("bad/stateful.h5")], "stateful"),
         ("missing weight", ["import", CLI.fixture("bad/missing_weight.h5")], "missing_weight.h5"),
         ("wrong shape", ["import", CLI.fixture("bad/wrong_shape.h5")], "wrong_shape.h5"),

@@ -76,7 +76,7 @@ struct BadModelFileTests {
     }
 
     @Test("an unsupported layer class is named and the supported ones listed",
-          arguments: [("bad/lstm.h5", "LSTM"), ("bad/gru.h5", "GRU")])
+          arguments: [("bad/bidirectional.h5", "Bidirectional"), ("bad/embedding.h5", "Embedding")])
     func unsupportedLayer(_ file: String, _ className: String) throws {
         let error = try refusal(file)
         #expect(error.kind == .unsupportedLayer)

@@ -34,6 +34,14 @@ enum Fixtures {
         }
 
         var testDescription: String { "\(dir)/\(name)" }
+
+        /// The same entry with its paths (relative to a sub-manifest) made relative to `fixtures/`.
+        func under(_ prefix: String) -> Entry {
+            Entry(
+                name: name, dir: "\(prefix)/\(dir)", model: "\(prefix)/\(model)", input: "\(prefix)/\(input)",
+                expected: "\(prefix)/\(expected)", kerasVersion: kerasVersion, stringEncoding: stringEncoding,
+                layers: layers, activations: activations, format: format, config: config.map { "\(prefix)/\($0)" })
+        }
     }
 
     struct BadEntry: Decodable, Sendable {
@@ -72,6 +80,13 @@ enum Fixtures {
     }()
 
     static var all: [Entry] { manifest?.fixtures ?? [] }
+
+    /// The LSTM and GRU fixtures (`generate_recurrent.py`), paths relative to `fixtures/`.
+    static let recurrent: [Entry] = {
+        guard let data = FileManager.default.contents(atPath: path("recurrent/manifest.json")),
+              let part = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+        return part.fixtures.map { $0.under("recurrent") }
+    }()
 
     static func entry(_ dir: String, _ name: String) throws -> Entry {
         try #require(all.first { $0.dir == dir && $0.name == name }, "fixture \(dir)/\(name) is in the manifest")

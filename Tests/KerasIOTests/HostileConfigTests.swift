@@ -225,7 +225,7 @@ struct HostileConfigTests {
             """#,
             generation: .keras3, file: "py.json")
         #expect(config.inputShape == [3, 2])
-        guard case .dense(let dense) = config.computingLayers.first else {
+        guard let dense = config.computingLayers.first?.decoded(as: DenseConfig.self) else {
             Issue.record("not a Dense")
             return
         }
@@ -257,7 +257,10 @@ struct HostileConfigTests {
             (#"{"class_name": "Dense", "config": {"units": 2, "use_bias": 1}}"#, "layer 'dense' (Dense, layers[1]): use_bias must be true or false, found 1"),
             (#"{"class_name": "Dropout", "config": {"rate": 1.5}}"#, "layer 'dropout' (Dropout, layers[1]): rate must be from 0 to 1, found 1.5"),
             (#"{"class_name": "Dropout", "config": {}}"#, "layer 'dropout' (Dropout, layers[1]): has no rate (a number from 0 to 1)"),
-            (#"{"class_name": "LSTM", "config": {"name": "lstm"}}"#, "layer 'lstm' (layers[1]): unsupported layer class LSTM; kerasio supports InputLayer, SimpleRNN, Dense, Dropout"),
+            (#"{"class_name": "Conv1D", "config": {"name": "conv1d"}}"#, "layer 'conv1d' (layers[1]): unsupported layer class Conv1D; kerasio supports InputLayer, SimpleRNN, LSTM, GRU, Dense, Dropout"),
+            (#"{"class_name": "LSTM", "config": {"name": "lstm"}}"#, "layer 'lstm' (LSTM, layers[1]): has no units"),
+            (#"{"class_name": "GRU", "config": {"units": 2, "stateful": true}}"#, "layer 'gru' (GRU, layers[1]): stateful=True is not supported: kerasio does not run stateful RNNs yet, and running one without its carried state would give different numbers"),
+            (#"{"class_name": "LSTM", "config": {"units": 2, "implementation": 3}}"#, "layer 'lstm' (LSTM, layers[1]): implementation=3; Keras's LSTM has implementations 1 and 2"),
             (#"{"class_name": "Dense"}"#, "layers[1] (Dense): has no config"),
             (#"[1]"#, "layers[1]: must be an object with class_name and config, found an array"),
           ])

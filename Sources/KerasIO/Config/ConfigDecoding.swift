@@ -288,9 +288,10 @@ struct ConfigFields {
         return shape
     }
 
-    /// `activation`: a string, null (linear) or a serialized function object.
-    func activation(default fallback: String) throws -> ActivationConfig {
-        guard let value = value("activation") else { return ActivationConfig(name: fallback) }
+    /// `activation` (or another activation key such as `recurrent_activation`):
+    /// a string, null (linear) or a serialized function object.
+    func activation(_ key: StaticString = "activation", default fallback: String) throws -> ActivationConfig {
+        guard let value = value(key) else { return ActivationConfig(name: fallback) }
         switch value.kind {
         case .string:
             return ActivationConfig(name: value.string ?? "")

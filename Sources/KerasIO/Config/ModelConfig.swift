@@ -125,7 +125,7 @@ public struct ModelConfig: Sendable, Equatable {
         computingPositions.reserveCapacity(layers.count)
         var index = 0
         while index < layers.count {
-            if case .input = layers[index] {
+            if layers[index].isInputLayer {
                 if index > 0 {
                     throw ConfigProblem(
                         .invalidConfig, at: .layer(positions[index], className: "InputLayer", name: layers[index].name),

@@ -24,8 +24,8 @@ enum Keras3WeightsReader {
             let key = uniqueName(snakeCase(classNames[index]), &usedNames)
             visited.insert(key)
             let specs = layer.parameterSpecs
-            let isRecurrent = layer is any RecurrentLayer
-            let varsPath = isRecurrent ? "\(key)/cell/vars" : "\(key)/vars"
+            let owner = KerasLayerRegistry.mapping(forClass: classNames[index])?.weightOwner ?? .layer
+            let varsPath = "\(key)/\(owner.keras3VarsPath)"
             if specs.isEmpty { continue }
             guard layersGroup.contains(varsPath) else {
                 throw KerasIOError(

@@ -32,7 +32,7 @@ enum ModelBuilder {
                 total = sum
                 // `plan` has checked that the features are fixed where the layer needs them.
                 let features = shape.last.flatMap { $0 } ?? 0
-                layers.append(try makeLayer(layerConfig, features: features, generation: generation, at: place))
+                layers.append(try layerConfig.mapping.makeLayer(features: features, generation: generation, at: place))
                 shape = planned.outputShape
             }
             return try Sequential(name: config.name, inputShape: config.inputShape, layers: layers)
@@ -45,58 +45,11 @@ enum ModelBuilder {
         }
     }
 
-    /// The layer's per-sample output shape and weight count for `inputShape`,
-    /// or why it cannot take that input or is too large.
-    /// What `plan` works out for one layer (a struct, not a tuple: unoptimized
-    /// builds look tuple types up at run time on every call).
-    struct Plan {
-        let outputShape: [Int?]
-        let weights: Int
-    }
-
-    static func plan(_ config: LayerConfig, inputShape: [Int?], at place: ConfigPlace) throws -> Plan {
-        func features() throws -> Int {
-            guard let last = inputShape.last, let features = last else {
-                throw ConfigProblem(
-                    .invalidConfig, at: place,
-                    "gets input \(ConfigText.shape([nil] + inputShape)) whose last axis (features) is not fixed")
-            }
-            return features
-        }
-        /// `rows * units`: a kernel (and recurrent kernel) plus a bias row.
-        func weights(rows: Int, units: Int) throws -> Int {
-            let (product, overflow) = rows.multipliedReportingOverflow(by: units)
-            guard !overflow, product <= ConfigLimits.maximumLayerParameters else {
-                throw ConfigProblem(
-                    .unsupportedOption, at: place,
-                    "units=\(units) on its input needs more than kerasio's limit of \(ConfigLimits.maximumLayerParameters) weights per layer")
-            }
-            return product
-        }
-        let output: [Int?]
-        let count: Int
-        switch config {
-        case .input:
-            throw ConfigProblem(.invalidConfig, at: place, "an InputLayer must be the first layer")
-        case .simpleRNN(let c):
-            guard inputShape.count == 2 else {
-                throw ConfigProblem(
-                    .invalidConfig, at: place,
-                    "needs (batch, steps, features) input, gets \(ConfigText.shape([nil] + inputShape))")
-            }
-            // kernel (features, units), recurrent_kernel (units, units), bias (units).
-            count = try weights(rows: features() + c.units + (c.useBias ? 1 : 0), units: c.units)
-            output = c.returnSequences ? [inputShape[0], c.units] : [c.units]
-        case .dense(let c):
-            // kernel (features, units), bias (units); applied to the last axis.
-            count = try weights(rows: features() + (c.useBias ? 1 : 0), units: c.units)
-            var shape = inputShape
-            shape[shape.count - 1] = c.units
-            output = shape
-        case .dropout:
-            count = 0
-            output = inputShape
-        }
+    /// The layer's per-sample output shape and weight count for `inputShape`
+    /// (from its mapping), or why it cannot take that input or is too large.
+    static func plan(_ config: LayerConfig, inputShape: [Int?], at place: ConfigPlace) throws -> LayerPlan {
+        let planned = try config.mapping.plan(inputShape: inputShape, at: place)
+        let output = planned.outputShape
         // The output of one sample, where fixed, is bounded like the input's.
         var elements = 1, axis = 0
         while axis < output.count {
@@ -111,29 +64,6 @@ enum ModelBuilder {
             }
             elements = product
         }
-        return Plan(outputShape: output, weights: count)
-    }
-
-    /// The runtime layer, with zero weights; `plan` has checked its sizes.
-    private static func makeLayer(
-        _ config: LayerConfig, features: Int, generation: KerasGeneration, at place: ConfigPlace
-    ) throws -> any Layer {
-        switch config {
-        case .input:
-            throw ConfigProblem(.invalidConfig, at: place, "an InputLayer must be the first layer")
-        case .simpleRNN(let c):
-            return SimpleRNN(
-                name: c.name, inputSize: features, units: c.units,
-                activation: try ActivationConfig(name: c.activationName).resolve(generation: generation, at: place),
-                useBias: c.useBias, returnSequences: c.returnSequences, goBackwards: c.goBackwards,
-                dropout: c.dropout, recurrentDropout: c.recurrentDropout)
-        case .dense(let c):
-            return Dense(
-                name: c.name, inputSize: features, units: c.units,
-                activation: try ActivationConfig(name: c.activationName).resolve(generation: generation, at: place),
-                useBias: c.useBias)
-        case .dropout(let c):
-            return Dropout(name: c.name, rate: c.rate)
-        }
+        return planned
     }
 }

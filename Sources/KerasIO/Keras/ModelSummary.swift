@@ -45,12 +45,9 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         var rows: [LayerRow] = []
         for (index, layer) in model.network.layers.enumerated() {
             let config = configs[index]
-            let activation: String?
-            switch config {
-            case .simpleRNN, .dense:
-                activation = (layer as? SimpleRNN)?.cell.activation.kerasName ?? (layer as? Dense)?.activation.kerasName
-            default:
-                activation = nil
+            // The config's name for it, as Keras's summary would show it.
+            let activation = config.mapping.activationName.flatMap {
+                try? ActivationConfig(name: $0).resolve(generation: model.generation, at: .model).kerasName
             }
             rows.append(LayerRow(
                 name: layer.name, className: config.className,

@@ -79,33 +79,9 @@ enum KerasConfigWriter {
         var members: [(String, JSONText)] = [
             ("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", dtypePolicy(dialect)),
         ]
-        let className: String
-        if let rnn = layer as? SimpleRNN {
-            className = "SimpleRNN"
-            members += [
-                ("return_sequences", .bool(rnn.returnSequences)), ("return_state", .bool(false)),
-                ("go_backwards", .bool(rnn.goBackwards)), ("stateful", .bool(false)), ("unroll", .bool(false)),
-            ]
-            if dialect == .keras2H5 { members.append(("time_major", .bool(false))) }
-            members += [
-                ("units", .int(rnn.cell.units)),
-                ("activation", .string(try activationName(rnn.cell.activation, layer: layer.name, dialect: dialect))),
-                ("use_bias", .bool(rnn.cell.useBias)),
-                ("dropout", .float(rnn.cell.dropout)), ("recurrent_dropout", .float(rnn.cell.recurrentDropout)),
-            ]
-        } else if let dense = layer as? Dense {
-            className = "Dense"
-            members += [
-                ("units", .int(dense.units)),
-                ("activation", .string(try activationName(dense.activation, layer: layer.name, dialect: dialect))),
-                ("use_bias", .bool(dense.useBias)),
-            ]
-        } else if let dropout = layer as? Dropout {
-            className = "Dropout"
-            members += [("rate", .float(dropout.rate)), ("seed", .null), ("noise_shape", .null)]
-        } else {
-            throw KerasWriteError.unsupported("layer '\(layer.name)' (\(type(of: layer))) has no Keras equivalent kerasio can write")
-        }
+        let mapping = try KerasLayerRegistry.mapping(for: layer)
+        members += try mapping.encode(layer, dialect: dialect) ?? []
+        let className = mapping.className
         return wrap(className, .object(members), inputShape: inputShape, dialect: dialect)
     }
 

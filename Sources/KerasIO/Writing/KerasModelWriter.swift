@@ -102,25 +102,16 @@ public enum KerasModelWriter {
         try weights.writeStringArrayAttribute("layer_names", network.layers.map(\.name))
         for layer in network.layers {
             let group = try weights.createGroup(layer.name)
-            let names = layer.parameterSpecs.map { legacyWeightName(layer: layer, model: network.name, parameter: $0.name, keras: keras) }
+            let owner = try KerasLayerRegistry.mapping(for: layer).weightOwner
+            let names = layer.parameterSpecs.map {
+                owner.legacyWeightName(layer: layer.name, model: network.name, parameter: $0.name, keras: keras)
+            }
             try group.writeStringArrayAttribute("weight_names", names)
             for (name, tensor) in zip(names, layer.parameters) {
                 try group.createDataset(name, shape: tensor.shape, floats: tensor.scalars)
             }
         }
         try file.flush()
-    }
-
-    /// Keras 3: `sequential/simple_rnn/simple_rnn_cell/kernel`; tf.keras:
-    /// `simple_rnn/simple_rnn_cell/kernel:0`. Both read weights by position,
-    /// so the names only need to be unique and look familiar.
-    private static func legacyWeightName(layer: any Layer, model: String, parameter: String, keras: KerasGeneration) -> String {
-        let owner = layer is any RecurrentLayer ? "\(layer.name)/\(cellName(layer))" : layer.name
-        return keras == .keras3 ? "\(model)/\(owner)/\(parameter)" : "\(owner)/\(parameter):0"
-    }
-
-    private static func cellName(_ layer: any Layer) -> String {
-        layer is SimpleRNN ? "simple_rnn_cell" : "cell"
     }
 
     // MARK: Keras 3 weights
@@ -130,13 +121,14 @@ public enum KerasModelWriter {
     private static func writeKeras3Weights(_ network: Sequential, into root: HDF5Group) throws {
         var used: [String: Int] = [:]
         for layer in network.layers {
-            let key = Keras3WeightsReader.uniqueName(Keras3WeightsReader.snakeCase(className(layer)), &used)
+            let mapping = try KerasLayerRegistry.mapping(for: layer)
+            let key = Keras3WeightsReader.uniqueName(Keras3WeightsReader.snakeCase(mapping.className), &used)
             let own = try root.createGroup("layers/\(key)/vars")
             try own.writeStringAttribute("name", layer.name)
             var target = own
-            if layer is any RecurrentLayer {
-                target = try root.createGroup("layers/\(key)/cell/vars")
-                try target.writeStringAttribute("name", cellName(layer))
+            if case .cell(let cellName) = mapping.weightOwner {
+                target = try root.createGroup("layers/\(key)/\(mapping.weightOwner.keras3VarsPath)")
+                try target.writeStringAttribute("name", cellName)
             }
             for (index, tensor) in layer.parameters.enumerated() {
                 try target.createDataset(String(index), shape: tensor.shape, floats: tensor.scalars)
@@ -144,15 +136,6 @@ public enum KerasModelWriter {
         }
         let modelVars = try root.createGroup("vars")
         try modelVars.writeStringAttribute("name", network.name)
-    }
-
-    static func className(_ layer: any Layer) -> String {
-        switch layer {
-        case is SimpleRNN: return "SimpleRNN"
-        case is Dense: return "Dense"
-        case is Dropout: return "Dropout"
-        default: return String(describing: type(of: layer))
-        }
     }
 
     // MARK: .keras archive

@@ -15,11 +15,6 @@ extension Dense: TrainableLayer {
         return (output, Cache(input: input, preActivation: z, output: y))
     }
 
-    public mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void) {
-        update(0, &kernel.scalars)
-        if bias != nil { update(1, &bias!.scalars) }
-    }
-
     /// dz = dy ⊙ f'(z); dW = xᵀ·dz; db = Σ_rows dz; dx = dz·Wᵀ.
     public func backward(_ outputGradient: Tensor, cache: Cache) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
         guard outputGradient.count == cache.output.count else { throw RuntimeError.missingCache(name) }

@@ -37,24 +37,3 @@ public enum Initializers {
         return Tensor(uncheckedShape: [rows, cols], scalars: transposed)
     }
 }
-
-extension Dense {
-    /// Glorot-uniform kernel and zero bias, as a fresh Keras `Dense`.
-    public mutating func initialize(random: inout RandomSource) {
-        var parameters = [Initializers.glorotUniform([inputSize, units], random: &random)]
-        if useBias { parameters.append(Tensor(zeros: [units])) }
-        try? setParameters(parameters)
-    }
-}
-
-extension RNN where Cell == SimpleRNNCell {
-    /// Glorot-uniform kernel, orthogonal recurrent kernel, zero bias, as a fresh Keras `SimpleRNN`.
-    public mutating func initialize(random: inout RandomSource) {
-        var parameters = [
-            Initializers.glorotUniform([cell.inputSize, cell.units], random: &random),
-            Initializers.orthogonal([cell.units, cell.units], random: &random),
-        ]
-        if cell.useBias { parameters.append(Tensor(zeros: [cell.units])) }
-        try? setParameters(parameters)
-    }
-}

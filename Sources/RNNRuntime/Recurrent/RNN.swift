@@ -5,7 +5,7 @@
 /// step's `h` in the order the steps were processed. With `goBackwards` the
 /// steps are processed last to first and, as in Keras, the returned sequence
 /// is not reversed back. The initial state is zeros.
-public struct RNN<Cell: RecurrentCell>: RecurrentLayer {
+public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
     public var name: String
     public var cell: Cell
     public let returnSequences: Bool
@@ -18,12 +18,10 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer {
         self.goBackwards = goBackwards
     }
 
-    public var parameterSpecs: [ParameterSpec] { cell.parameterSpecs }
-    public var parameters: [Tensor] { cell.parameters }
-
-    public mutating func setParameters(_ parameters: [Tensor]) throws {
-        try validateParameters(parameters)
-        cell.replaceParameters(parameters)
+    /// The cell's weights: Keras keeps a recurrent layer's weights in its cell.
+    public var weights: WeightList {
+        get { cell.weights }
+        set { cell.weights = newValue }
     }
 
     public func outputShape(forInputShape shape: [Int?]) throws -> [Int?] {

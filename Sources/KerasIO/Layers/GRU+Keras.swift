@@ -1,0 +1,70 @@
+import RNNRuntime
+
+/// Keras's `GRU`: the shared recurrent options plus `recurrent_activation`
+/// (Keras 2's default hard_sigmoid), `reset_after` and `implementation`.
+/// `reset_after=True` (Keras 3's and tf.keras's default) has a `(2, 3·units)`
+/// bias; `False` (the Keras 2.0-era form, and what a config without the key
+/// from Keras 2 means) a `(3·units,)` one.
+struct GRUConfig: KerasLayerMapping, Equatable {
+    static let className = "GRU"
+    static let nameBase = "gru"
+    static let weightOwner = KerasWeightOwner.cell(cellName: "gru_cell")
+
+    let options: RecurrentOptions
+    let recurrentActivation: ActivationConfig?
+    /// Absent in a config: Keras 2.0 to 2.2 had no such key and computed
+    /// reset-before; Keras 3 defaults to True. Decided in `makeLayer`.
+    let resetAfter: Bool?
+    let implementation: Int
+
+    init(_ c: ConfigFields) throws {
+        options = try RecurrentOptions(c, nameBase: Self.nameBase)
+        recurrentActivation = c.has("recurrent_activation") ? try c.activation("recurrent_activation", default: "sigmoid") : nil
+        resetAfter = c.has("reset_after") ? try c.bool("reset_after", default: true) : nil
+        implementation = try c.optionalInteger("implementation") ?? 2
+        guard implementation == 1 || implementation == 2 else {
+            throw c.problem(.unsupportedOption, "implementation=\(implementation); Keras's GRU has implementations 1 and 2")
+        }
+    }
+
+    var name: String { options.name }
+    var declaredBatchInputShape: ConfigShape? { options.batchInputShape }
+    var activationName: String? { options.activation.name }
+
+    private func resolvedResetAfter(_ generation: KerasGeneration) -> Bool {
+        resetAfter ?? (generation >= .keras3)
+    }
+
+    func plan(inputShape: [Int?], at place: ConfigPlace) throws -> LayerPlan {
+        // Planned with the larger bias, so the limit holds for either variant.
+        try options.plan(inputShape: inputShape, gates: 3, biasRows: 2, at: place)
+    }
+
+    func makeLayer(features: Int, generation: KerasGeneration, at place: ConfigPlace) throws -> any Layer {
+        let gate = recurrentActivation ?? ActivationConfig(name: generation >= .keras3 ? "sigmoid" : "hard_sigmoid")
+        return GRU(
+            name: name, inputSize: features, units: options.units,
+            activation: try options.resolvedActivation(generation: generation, at: place),
+            recurrentActivation: try gate.resolve(generation: generation, at: place),
+            useBias: options.useBias, resetAfter: resolvedResetAfter(generation), implementation: implementation,
+            returnSequences: options.returnSequences, goBackwards: options.goBackwards,
+            dropout: options.dropout, recurrentDropout: options.recurrentDropout)
+    }
+
+    static func describes(_ layer: any Layer) -> Bool { layer is GRU }
+
+    static func encode(_ layer: any Layer, dialect: KerasConfigWriter.Dialect) throws -> [(String, JSONText)]? {
+        guard let gru = layer as? GRU else { return nil }
+        let cell = gru.cell
+        var members: [(String, JSONText)] = [
+            ("units", .int(cell.units)),
+            try RecurrentOptions.activation("activation", cell.activation, layer: gru.name, dialect: dialect),
+            try RecurrentOptions.activation("recurrent_activation", cell.recurrentActivation, layer: gru.name, dialect: dialect),
+            ("use_bias", .bool(cell.useBias)),
+            ("dropout", .float(cell.dropout)), ("recurrent_dropout", .float(cell.recurrentDropout)),
+            ("reset_after", .bool(cell.resetAfter)),
+        ]
+        if dialect == .keras2H5 { members.append(("implementation", .int(cell.implementation))) }
+        return RecurrentOptions.encode(gru, cellMembers: members, dialect: dialect)
+    }
+}

@@ -1,0 +1,33 @@
+import RNNRuntime
+
+/// Every Keras layer class kerasio reads and writes. Adding a layer is a
+/// runtime file, a mapping file (`KerasLayerMapping`) and one line here.
+enum KerasLayerRegistry {
+    static let mappings: [any KerasLayerMapping.Type] = [
+        InputLayerConfig.self,
+        SimpleRNNConfig.self,
+        LSTMConfig.self,
+        GRUConfig.self,
+        DenseConfig.self,
+        DropoutConfig.self,
+    ]
+
+    private static let byClassName: [String: any KerasLayerMapping.Type] =
+        Dictionary(uniqueKeysWithValues: mappings.map { ($0.className, $0) })
+
+    /// The mapping for a Keras class name, if kerasio knows the class.
+    static func mapping(forClass className: String) -> (any KerasLayerMapping.Type)? {
+        byClassName[className]
+    }
+
+    /// The mapping of a runtime layer's Keras class, or the error saying it has none.
+    static func mapping(for layer: any Layer) throws -> any KerasLayerMapping.Type {
+        guard let type = mappings.first(where: { $0.describes(layer) }) else {
+            throw KerasWriteError.unsupported("layer '\(layer.name)' (\(Swift.type(of: layer))) has no Keras equivalent kerasio can write")
+        }
+        return type
+    }
+
+    /// The class names, as Keras spells them, in the order errors list them.
+    static var classNames: [String] { mappings.map { $0.className } }
+}

@@ -1,0 +1,87 @@
+import RNNRuntime
+
+/// The keys every Keras recurrent layer shares (`keras/src/layers/rnn/rnn.py`
+/// and the cells' common arguments), read with Keras's defaults. Keys that
+/// do not change results (initializers, regularizers, constraints,
+/// `unroll`, `seed`, `use_cudnn`, `zero_output_for_mask` without a mask) are
+/// ignored; options that change results and are not supported are refused.
+struct RecurrentOptions: Sendable, Equatable {
+    let name: String
+    let units: Int
+    let activation: ActivationConfig
+    let useBias: Bool
+    let returnSequences: Bool
+    let goBackwards: Bool
+    let dropout: Float
+    let recurrentDropout: Float
+    let dtype: DTypePolicy
+    let batchInputShape: ConfigShape?
+
+    init(_ c: ConfigFields, nameBase: String) throws {
+        name = c.place.name ?? nameBase
+        units = try c.size("units", limit: ConfigLimits.maximumUnits)
+        activation = try c.activation(default: "tanh")
+        useBias = try c.bool("use_bias", default: true)
+        returnSequences = try c.bool("return_sequences", default: false)
+        goBackwards = try c.bool("go_backwards", default: false)
+        dropout = try c.rate("dropout", default: 0)
+        recurrentDropout = try c.rate("recurrent_dropout", default: 0)
+        dtype = try c.dtype()
+        batchInputShape = try declaredShape(c, preferring: "batch_input_shape", then: "batch_shape")
+        if try c.bool("stateful", default: false) {
+            throw c.problem(
+                .unsupportedOption,
+                "stateful=True is not supported: kerasio does not run stateful RNNs yet, "
+                    + "and running one without its carried state would give different numbers")
+        }
+        if try c.bool("return_state", default: false) {
+            throw c.problem(.unsupportedOption, "return_state=True is not supported: a Sequential chain cannot pass the state on")
+        }
+        if try c.bool("time_major", default: false) {
+            throw c.problem(.unsupportedOption, "time_major=True is not supported; kerasio takes (batch, steps, features) inputs")
+        }
+    }
+
+    /// `(batch, steps, features)` in; `(batch, units)` or, with
+    /// `return_sequences`, `(batch, steps, units)` out. `gates` column blocks
+    /// of `units` in the kernels; `biasRows` rows of bias.
+    func plan(inputShape: [Int?], gates: Int, biasRows: Int, at place: ConfigPlace) throws -> LayerPlan {
+        guard inputShape.count == 2 else {
+            throw ConfigProblem(
+                .invalidConfig, at: place,
+                "needs (batch, steps, features) input, gets \(ConfigText.shape([nil] + inputShape))")
+        }
+        // kernel (features, g·units), recurrent_kernel (units, g·units), bias rows of g·units.
+        let (width, overflow) = units.multipliedReportingOverflow(by: gates)
+        let rows = try place.features(of: inputShape) + units + (useBias ? biasRows : 0)
+        let count = try place.weightCount(rows: rows, units: overflow ? Int.max : width)
+        return LayerPlan(outputShape: returnSequences ? [inputShape[0], units] : [units], weights: count)
+    }
+
+    func resolvedActivation(generation: KerasGeneration, at place: ConfigPlace) throws -> Activation {
+        try activation.resolve(generation: generation, at: place)
+    }
+}
+
+extension RecurrentOptions {
+    /// The shared members Keras writes for a recurrent layer, in Keras's
+    /// order; `cellMembers` (units, activations, biases, rates) go in the middle.
+    static func encode(
+        _ layer: any RecurrentLayer, cellMembers: [(String, JSONText)], dialect: KerasConfigWriter.Dialect
+    ) -> [(String, JSONText)] {
+        var members: [(String, JSONText)] = [
+            ("return_sequences", .bool(layer.returnSequences)), ("return_state", .bool(false)),
+            ("go_backwards", .bool(layer.goBackwards)), ("stateful", .bool(false)), ("unroll", .bool(false)),
+        ]
+        // tf.keras 2 knows time_major; Keras 3 refuses the key.
+        if dialect == .keras2H5 { members.append(("time_major", .bool(false))) }
+        return members + cellMembers
+    }
+
+    /// `activation` (or another activation key) as the target Keras names it.
+    static func activation(
+        _ key: String, _ activation: Activation, layer: String, dialect: KerasConfigWriter.Dialect
+    ) throws -> (String, JSONText) {
+        (key, .string(try KerasConfigWriter.activationName(activation, layer: layer, dialect: dialect)))
+    }
+}
