@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .library(name: "KerasIO", targets: ["KerasIO"]),
         .library(name: "RNNRuntime", targets: ["RNNRuntime"]),
-        .executable(name: "kerasio", targets: ["kerasio"]),
+        .executable(name: "kerasio", targets: ["KerasIOCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,8 +31,10 @@ let package = Package(
         // The command-line tool: thin over KerasIO.
         // Its folder is Sources/CLI, not Sources/kerasio: that would differ
         // from Sources/KerasIO only in case, which breaks clones on macOS.
+        // The `kerasio` executable's target: a name that does not clash with
+        // KerasIO on case-insensitive file systems (macOS's default).
         .executableTarget(
-            name: "kerasio",
+            name: "KerasIOCommand",
             dependencies: [
                 "KerasIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -51,7 +53,7 @@ let package = Package(
         // first, NaN never passes, the project's tolerance.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RNNRuntimeTests", dependencies: ["RNNRuntime", "TestSupport"]),
-        .testTarget(name: "KerasIOTests", dependencies: ["KerasIO", "RNNRuntime", "TestSupport"]),
-        .testTarget(name: "kerasioTests", dependencies: ["kerasio", "TestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "KerasIOTests", dependencies: ["CHDF5", "KerasIO", "RNNRuntime", "TestSupport"]),
+        .testTarget(name: "KerasIOCommandTests", dependencies: ["KerasIOCommand", "RNNRuntime", "TestSupport"], path: "Tests/CLITests"),
     ]
 )

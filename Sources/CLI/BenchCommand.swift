@@ -16,7 +16,8 @@ struct BenchCommand: ParsableCommand {
             takes any number of steps), the median over repetitions of the mean time of many predict calls \
             (at least 50 ms per repetition) after a warm-up. Throughput: --samples samples (default: all of \
             --input, else 4096) predicted in batches of --batch; median samples/s, and GFLOP/s counted from the \
-            layers (SimpleRNN 2·steps·(features·units + units·units), Dense 2·rows·inputs·units; activations not \
+            layers (each layer's own count: SimpleRNN 2·steps·(features + units)·units, LSTM 4 and GRU 3 times that, \
+            Dense 2·rows·inputs·units; activations not \
             counted). With --fit-x and --fit-y: the median time of fit for --epochs epochs, each repetition \
             starting from the file's weights and a fresh optimizer; training GFLOP/s taken as 3 × forward FLOPs. \
             Without --optimizer and --loss, fit uses the file's training_config, as 'kerasio fit' does.
@@ -137,7 +138,7 @@ struct BenchCommand: ParsableCommand {
         do {
             return try keras.predict(tensor).scalars.first ?? 0
         } catch let error as RuntimeError {
-            throw KerasIOError(.inputMismatch, file: file ?? options.model, error.localizedDescription)
+            throw KerasIOError(error, file: file ?? options.model)
         }
     }
 
@@ -183,7 +184,7 @@ struct BenchCommand: ParsableCommand {
             do {
                 _ = try network.fit(x: x, y: y, loss: chosenLoss, optimizer: &optimizer, options: options)
             } catch let error as RuntimeError {
-                throw KerasIOError(.inputMismatch, file: "\(xPath), \(yPath)", error.localizedDescription)
+                throw KerasIOError(error, file: "\(xPath), \(yPath)")
             }
             return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         }
@@ -234,7 +235,7 @@ struct BenchCommand: ParsableCommand {
         do {
             return try Tensor(shape: array.shape, scalars: array.values)
         } catch let error as RuntimeError {
-            throw KerasIOError(.invalidArrayFile, file: path, error.localizedDescription)
+            throw KerasIOError(error, file: path)
         }
     }
 
@@ -246,16 +247,8 @@ struct BenchCommand: ParsableCommand {
         var shape: [Int?] = sampleShape.map { Optional($0) }
         var flops = 0.0
         for layer in network.layers {
-            let rows = Double(shape.dropLast().reduce(1) { $0 * ($1 ?? 1) })
-            if let rnn = layer as? SimpleRNN {
-                let steps = Double(shape.first.flatMap { $0 } ?? 1)
-                let features = Double(rnn.cell.inputSize), units = Double(rnn.cell.units)
-                flops += 2 * steps * (features * units + units * units)
-            } else if let dense = layer as? Dense {
-                flops += 2 * rows * Double(dense.inputSize) * Double(dense.units)
-            } else if !(layer is Dropout) {
-                return nil
-            }
+            guard let multiplyAdds = layer.multiplyAdds(perSample: shape) else { return nil }
+            flops += 2 * Double(multiplyAdds)
             guard let next = try? layer.outputShape(forInputShape: shape) else { return nil }
             shape = next
         }

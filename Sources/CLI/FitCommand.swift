@@ -77,7 +77,7 @@ struct FitCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((ProgressLine.format(report, steps: steps) + "\n").utf8))
             }
         } catch let error as RuntimeError {
-            throw KerasIOError(.inputMismatch, file: "\(xPath), \(yPath)", error.localizedDescription)
+            throw KerasIOError(error, file: "\(xPath), \(yPath)")
         }
         let config = TrainingConfig(loss: chosenLoss, optimizer: chosenOptimizer)
         try KerasModelWriter.write(
@@ -91,7 +91,7 @@ struct FitCommand: ParsableCommand {
         do {
             return try Tensor(shape: array.shape, scalars: array.values)
         } catch let error as RuntimeError {
-            throw KerasIOError(.invalidArrayFile, file: path, error.localizedDescription)
+            throw KerasIOError(error, file: path)
         }
     }
 }

@@ -37,7 +37,7 @@ struct PredictCommand: ParsableCommand {
         do {
             prediction = try keras.predict(batch)
         } catch let error as RuntimeError {
-            throw KerasIOError(.inputMismatch, file: input, error.localizedDescription)
+            throw KerasIOError(error, file: input)
         }
         let rows = prediction.shape.first ?? 1
         let perRow = rows == 0 ? 0 : prediction.count / rows

@@ -101,7 +101,7 @@ struct TrainCommand: ParsableCommand {
         do {
             try AtomicFileWriter.write(Data(svg.utf8), to: plot)
         } catch let error as ArrayFileError {
-            throw KerasIOError(.unreadable, file: plot, error.problem)
+            throw KerasIOError(writing: error, file: plot)
         }
         print(String(format: "Fit: %d epochs of %d samples in %.1f ms", epochs, train.x.shape[0], fitSeconds * 1000))
         print("Wrote \(output) and \(plot)")

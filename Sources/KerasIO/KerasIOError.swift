@@ -32,6 +32,8 @@ public struct KerasIOError: Error, LocalizedError, Sendable, Equatable {
         case invalidArrayFile
         /// A failure inside the HDF5 library not covered above.
         case hdf5
+        /// An output file could not be written (the destination is left as it was).
+        case writeFailed
     }
 
     public let kind: Kind

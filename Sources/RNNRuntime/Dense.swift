@@ -40,6 +40,11 @@ public struct Dense: Layer, WeightHolding {
         return shape.dropLast() + [units]
     }
 
+    /// inputSize · units per row; every axis but the last is a row.
+    public func multiplyAdds(perSample shape: [Int?]) -> Int? {
+        shape.dropLast().reduce(1) { $0 * ($1 ?? 1) } * inputSize * units
+    }
+
     public func forward(_ input: Tensor) throws -> Tensor {
         var y = try preActivation(input)
         activation.apply(&y, lastAxis: units)

@@ -20,4 +20,6 @@ public struct Dropout: Layer {
     public func outputShape(forInputShape shape: [Int?]) throws -> [Int?] { shape }
 
     public func forward(_ input: Tensor) throws -> Tensor { input }
+
+    public func multiplyAdds(perSample shape: [Int?]) -> Int? { 0 }
 }

@@ -28,9 +28,14 @@ public protocol Layer: Sendable {
     func outputShape(forInputShape shape: [Int?]) throws -> [Int?]
     /// Runs the layer on a batch; the first dimension of `input` is the batch.
     func forward(_ input: Tensor) throws -> Tensor
+    /// Multiply-adds of one forward pass of one sample shaped `shape` (no
+    /// batch axis; activations not counted), or nil if not known.
+    func multiplyAdds(perSample shape: [Int?]) -> Int?
 }
 
 extension Layer {
+    public func multiplyAdds(perSample shape: [Int?]) -> Int? { nil }
+
     /// The number of weights (scalars) the layer holds, as `model.summary()` counts them.
     public var parameterCount: Int {
         parameterSpecs.reduce(0) { $0 + $1.shape.reduce(1, *) }

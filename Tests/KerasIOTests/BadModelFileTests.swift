@@ -76,12 +76,19 @@ struct BadModelFileTests {
     }
 
     @Test("an unsupported layer class is named and the supported ones listed",
-          arguments: [("bad/bidirectional.h5", "Bidirectional"), ("bad/embedding.h5", "Embedding")])
+          arguments: [("bad/bidirectional.h5", "Bidirectional")])
     func unsupportedLayer(_ file: String, _ className: String) throws {
         let error = try refusal(file)
         #expect(error.kind == .unsupportedLayer)
         #expect(error.detail.contains("unsupported layer class \(className)"))
-        #expect(error.detail.contains("InputLayer, SimpleRNN, Dense, Dropout"))
+        #expect(error.detail.contains("InputLayer, SimpleRNN, LSTM, GRU, Dense, Dropout"))
+    }
+
+    @Test("an Embedding model's integer input is refused before its Embedding layer, with the reason")
+    func integerInput() throws {
+        let error = try refusal("bad/embedding.h5")
+        #expect(error.kind == .unsupportedOption)
+        #expect(error.detail.contains("int32"))
     }
 
     @Test("a stateful SimpleRNN is refused with the reason")

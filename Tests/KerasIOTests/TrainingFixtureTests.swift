@@ -48,15 +48,23 @@ struct TrainingFixtureTests {
         /// Keras's loss for every epoch.
         var kerasEpochLosses: [Double] { epochLosses ?? [epochLoss] }
         var testDescription: String { name }
+        /// The manifest the case came from.
+        var manifestPath = ""
     }
 
     static let manifestPath = Fixtures.path("training/manifest.json")
+    /// LSTM and GRU cases (`generate_recurrent_training.py`), in the same schema.
+    static let recurrentManifestPath = Fixtures.path("recurrent_training/manifest.json")
 
-    static let cases: [Case] = {
-        guard let data = FileManager.default.contents(atPath: manifestPath),
+    static func cases(in path: String) -> [Case] {
+        guard let data = FileManager.default.contents(atPath: path),
               let object = try? JSONDecoder().decode([String: [Case]].self, from: Data(Self.casesOnly(data))) else { return [] }
-        return object["cases"] ?? []
-    }()
+        return (object["cases"] ?? []).map { var entry = $0; entry.manifestPath = path; return entry }
+    }
+
+    static let simpleCases = cases(in: manifestPath)
+    static let recurrentCases = cases(in: recurrentManifestPath)
+    static let cases = simpleCases + recurrentCases
 
     /// The manifest's `cases` list only (other keys are free-form).
     static func casesOnly(_ data: Data) -> Data {
@@ -67,7 +75,7 @@ struct TrainingFixtureTests {
     }
 
     /// The optimizer exactly as the manifest's full Keras config gives it.
-    static func optimizer(for name: String) throws -> any Optimizer {
+    static func optimizer(for name: String, in manifestPath: String = manifestPath) throws -> any Optimizer {
         let data = try #require(FileManager.default.contents(atPath: manifestPath))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let entries = try #require(object["cases"] as? [[String: Any]])
@@ -97,7 +105,8 @@ struct TrainingFixtureTests {
 
     @Test("the manifest was read: every case, with its recorded losses")
     func manifestRead() {
-        #expect(Self.cases.count >= 30, "\(Self.cases.count) training cases decoded from \(Self.manifestPath)")
+        #expect(Self.simpleCases.count >= 30, "\(Self.simpleCases.count) training cases decoded from \(Self.manifestPath)")
+        #expect(Self.recurrentCases.count >= 20, "\(Self.recurrentCases.count) cases decoded from \(Self.recurrentManifestPath)")
         for fixture in Self.cases {
             #expect(fixture.epochs >= 1 && fixture.kerasEpochLosses.count == fixture.epochs, "\(fixture.name)")
             #expect(!fixture.batchLosses.isEmpty, "\(fixture.name) has Keras's batch losses")
@@ -105,11 +114,29 @@ struct TrainingFixtureTests {
         #expect(Self.cases.contains { $0.validationLosses?.isEmpty == false }, "some case has Keras's val_loss")
     }
 
+    @Test("LSTM and both GRU variants are trained by several optimizers at batch sizes 1 and more")
+    func recurrentCoverage() throws {
+        var optimizers: [String: Set<String>] = [:], batches: [String: Set<Int>] = [:]
+        for fixture in Self.recurrentCases {
+            let model = try KerasModel.load(from: Fixtures.path(fixture.initial))
+            for layer in model.network.layers {
+                let kind = layer is LSTM ? "LSTM" : (layer as? GRU).map { $0.cell.resetAfter ? "GRU" : "GRU(reset_after=False)" }
+                guard let kind else { continue }
+                optimizers[kind, default: []].insert(fixture.optimizer.className)
+                batches[kind, default: []].insert(fixture.batchSize)
+            }
+        }
+        for kind in ["LSTM", "GRU", "GRU(reset_after=False)"] {
+            #expect((optimizers[kind] ?? []).count >= 3, "\(kind) trained by \(optimizers[kind] ?? [])")
+            #expect((batches[kind] ?? []).contains(1) && (batches[kind] ?? []).contains { $0 > 1 }, "\(kind) batch sizes \(batches[kind] ?? [])")
+        }
+    }
+
     /// Trains the fixture's initial model as Keras did; returns the model and the epoch reports.
     static func train(_ fixture: Case) throws -> (KerasModel, [EpochReport]) {
         var model = try KerasModel.load(from: Fixtures.path(fixture.initial))
         let x = try Fixtures.array(fixture.x), y = try Fixtures.array(fixture.y)
-        var optimizer = try Self.optimizer(for: fixture.name)
+        var optimizer = try Self.optimizer(for: fixture.name, in: fixture.manifestPath)
         let loss = try #require(Loss(kerasName: fixture.loss))
         let reports = try model.network.fit(
             x: try Tensor(shape: x.shape, scalars: x.values), y: try Tensor(shape: y.shape, scalars: y.values),

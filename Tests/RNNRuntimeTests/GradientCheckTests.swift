@@ -125,6 +125,72 @@ struct GradientCheckTests {
             label: "SimpleRNN with dropout")
     }
 
+    /// Any recurrent layer with seeded weights in [-0.7, 0.7).
+    static func seeded<Cell: RecurrentCell>(_ layer: RNN<Cell>, seed: UInt64) throws -> RNN<Cell> {
+        var layer = layer
+        try layer.setParameters(layer.parameterSpecs.enumerated().map { index, spec in
+            try Tensor(shape: spec.shape, scalars: values(spec.shape.reduce(1, *), seed: seed + UInt64(index), low: -0.7, high: 0.7))
+        })
+        return layer
+    }
+
+    @Test("LSTM through time: last state or every state, forwards or backwards, with or without bias, each activation pair",
+          arguments: [(false, false, true, Activation.tanh, Activation.sigmoid), (true, false, true, .tanh, .sigmoid),
+                      (false, true, false, .relu, .sigmoid), (true, true, true, .tanh, .hardSigmoid),
+                      (false, false, true, .softsign, .hardSigmoidKeras2)])
+    func lstmGradients(_ returnSequences: Bool, _ goBackwards: Bool, _ useBias: Bool, _ activation: Activation, _ gate: Activation) throws {
+        let layer = try Self.seeded(LSTM(
+            inputSize: 2, units: 3, activation: activation, recurrentActivation: gate, useBias: useBias,
+            returnSequences: returnSequences, goBackwards: goBackwards), seed: 41)
+        let input = try Tensor(shape: [2, 4, 2], scalars: Self.values(16, seed: 42))
+        #expect(try Self.checkLayer(
+            layer, input: input,
+            label: "LSTM(sequences: \(returnSequences), backwards: \(goBackwards), bias: \(useBias), \(activation)/\(gate))") > 0)
+    }
+
+    @Test("GRU, reset_after true and false, through time, with or without bias",
+          arguments: [(true, false, false, true), (true, true, true, true), (false, false, false, true),
+                      (false, true, true, false), (true, false, true, false)])
+    func gruGradients(_ resetAfter: Bool, _ returnSequences: Bool, _ goBackwards: Bool, _ useBias: Bool) throws {
+        let layer = try Self.seeded(GRU(
+            inputSize: 2, units: 3, useBias: useBias, resetAfter: resetAfter,
+            returnSequences: returnSequences, goBackwards: goBackwards), seed: 51)
+        let input = try Tensor(shape: [2, 4, 2], scalars: Self.values(16, seed: 52))
+        #expect(try Self.checkLayer(
+            layer, input: input,
+            label: "GRU(reset_after: \(resetAfter), sequences: \(returnSequences), backwards: \(goBackwards), bias: \(useBias))") > 0)
+    }
+
+    @Test("LSTM and GRU with one unit and one step, relu; and with the input dropout mask held fixed")
+    func lstmAndGRUEdgeGradients() throws {
+        let one = try Tensor(shape: [3, 1, 1], scalars: [0.3, -0.6, 0.9])
+        try Self.checkLayer(try Self.seeded(LSTM(inputSize: 1, units: 1, activation: .relu), seed: 61), input: one, label: "LSTM(1)")
+        try Self.checkLayer(try Self.seeded(GRU(inputSize: 1, units: 1, activation: .relu), seed: 62), input: one, label: "GRU(1)")
+        try Self.checkLayer(
+            try Self.seeded(GRU(inputSize: 1, units: 1, resetAfter: false), seed: 63), input: one, label: "GRU(1, reset before)")
+        let input = try Tensor(shape: [2, 3, 3], scalars: Self.values(18, seed: 64))
+        try Self.checkLayer(
+            try Self.seeded(LSTM(inputSize: 3, units: 2, returnSequences: true, dropout: 0.3), seed: 65), input: input,
+            training: true, label: "LSTM with dropout")
+        try Self.checkLayer(
+            try Self.seeded(GRU(inputSize: 3, units: 2, resetAfter: false, dropout: 0.3), seed: 66), input: input,
+            training: true, label: "GRU with dropout")
+    }
+
+    @Test("training refuses what Keras would do differently: recurrent dropout on LSTM and GRU")
+    func recurrentDropoutRefused() throws {
+        var context = TrainingContext(training: true, random: RandomSource(seed: 1))
+        let input = try Tensor(shape: [1, 2, 1], scalars: [0.1, 0.2])
+        #expect(throws: RuntimeError.self) {
+            _ = try LSTM(inputSize: 1, units: 2, recurrentDropout: 0.2).forwardForTraining(input, context: &context)
+        }
+        #expect(throws: RuntimeError.self) {
+            _ = try GRU(inputSize: 1, units: 2, implementation: 1, dropout: 0.2).forwardForTraining(input, context: &context)
+        }
+        // Inference ignores both rates.
+        #expect(try LSTM(inputSize: 1, units: 2, recurrentDropout: 0.2).forward(input).shape == [1, 2])
+    }
+
     @Test("Dropout: the gradient goes back through the same mask, scaled")
     func dropoutGradient() throws {
         try Self.checkLayer(

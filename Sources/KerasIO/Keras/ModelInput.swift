@@ -20,7 +20,7 @@ public enum ModelInput {
             try model.network.checkInputShape(batchShape)
             return try Tensor(shape: batchShape, scalars: values)
         } catch let error as RuntimeError {
-            throw KerasIOError(.inputMismatch, file: file, error.localizedDescription)
+            throw KerasIOError(error, file: file)
         }
     }
 

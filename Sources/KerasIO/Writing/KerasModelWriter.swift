@@ -65,7 +65,7 @@ public enum KerasModelWriter {
         } catch let error as HDF5Error {
             throw KerasIOError(.hdf5, file: path, "cannot write: \(error.reason)")
         } catch let error as ArrayFileError {
-            throw KerasIOError(.unreadable, file: path, error.problem)
+            throw KerasIOError(writing: error, file: path)
         }
     }
 

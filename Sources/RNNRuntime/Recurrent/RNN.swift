@@ -40,6 +40,11 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         return returnSequences ? [shape[0], cell.units] : [cell.units]
     }
 
+    /// The cell's multiply-adds per step, times the steps.
+    public func multiplyAdds(perSample shape: [Int?]) -> Int? {
+        (shape.first.flatMap { $0 } ?? 1) * cell.multiplyAddsPerStep
+    }
+
     public func forward(_ input: Tensor) throws -> Tensor {
         guard input.rank == 3, input.shape[2] == cell.inputSize, input.shape[1] >= 1 else {
             throw RuntimeError.incompatibleLayer(

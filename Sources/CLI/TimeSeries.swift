@@ -1,11 +1,12 @@
 import Foundation
+import KerasIO
 import RNNRuntime
 
 /// The tutorial's data preparation (`../shared/reference/TUTORIAL.md`, part 2).
-public enum TimeSeries {
+enum TimeSeries {
     /// One numeric column of a CSV with a header row (e.g. `Month,Sunspots`).
     /// Without `column`, the last column is used.
-    public static func readColumn(_ path: String, column: String?) throws -> (name: String, values: [Float]) {
+    static func readColumn(_ path: String, column: String?) throws -> (name: String, values: [Float]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KerasIOError(.unreadable, file: path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
@@ -40,7 +41,7 @@ public enum TimeSeries {
     }
 
     /// scikit-learn's `MinMaxScaler` fitted on the whole series: (x - min) / (max - min), as float32.
-    public static func minMaxScaled(_ values: [Float]) -> [Float] {
+    static func minMaxScaled(_ values: [Float]) -> [Float] {
         let low = Double(values.min() ?? 0), high = Double(values.max() ?? 1)
         let range = high - low == 0 ? 1 : high - low
         return values.map { Float((Double($0) - low) / range) }
@@ -49,7 +50,7 @@ public enum TimeSeries {
     /// The tutorial's `get_XY`: targets at indices timeSteps, 2·timeSteps, ...
     /// (below the end); row i of X is data[i·timeSteps ..< (i+1)·timeSteps];
     /// X shaped (rows, timeSteps, 1), Y (rows, 1).
-    public static func windows(_ data: [Float], timeSteps: Int) -> (x: Tensor, y: Tensor) {
+    static func windows(_ data: [Float], timeSteps: Int) -> (x: Tensor, y: Tensor) {
         let targets = Array(stride(from: timeSteps, to: data.count, by: timeSteps))
         let rows = targets.count
         let x = Array(data.prefix(rows * timeSteps))
@@ -59,7 +60,7 @@ public enum TimeSeries {
     }
 
     /// √(mean((a - b)²)), in double precision like scikit-learn.
-    public static func rootMeanSquaredError(_ a: [Float], _ b: [Float]) -> Double {
+    static func rootMeanSquaredError(_ a: [Float], _ b: [Float]) -> Double {
         guard !a.isEmpty else { return 0 }
         let sum = zip(a, b).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) }
         return (sum / Double(a.count)).squareRoot()

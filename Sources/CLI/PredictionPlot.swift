@@ -3,10 +3,10 @@ import Foundation
 /// The tutorial's figure as SVG: actual and predicted values over the
 /// observation number, a red vertical line at the train/test boundary,
 /// a legend, axis labels and the tutorial's title.
-public enum PredictionPlot {
-    public static let title = "Actual and Predicted Values. The Red Line Separates The Training And Test Examples"
+enum PredictionPlot {
+    static let title = "Actual and Predicted Values. The Red Line Separates The Training And Test Examples"
 
-    public static func svg(actual: [Float], predicted: [Float], boundary: Int) -> String {
+    static func svg(actual: [Float], predicted: [Float], boundary: Int) -> String {
         let width = 900.0, height = 420.0, left = 70.0, right = 20.0, top = 50.0, bottom = 60.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let all = (actual + predicted).map(Double.init)

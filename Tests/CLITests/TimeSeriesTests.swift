@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import KerasIO
+import KerasIO
+@testable import KerasIOCommand
 import RNNRuntime
 
 /// The tutorial's data preparation, checked against the facts TUTORIAL.md states.
@@ -8,7 +9,7 @@ import RNNRuntime
 struct TimeSeriesTests {
     @Test("2820 values, scaled to [0, 1], 2256 for training, 187 and 46 windows of 12")
     func tutorialShapes() throws {
-        let path = Fixtures.directory.deletingLastPathComponent().appendingPathComponent("data/monthly-sunspots.csv").path
+        let path = CLI.packageRoot.appendingPathComponent("data/monthly-sunspots.csv").path
         let series = try TimeSeries.readColumn(path, column: "Sunspots")
         #expect(series.values.count == 2820)
         let scaled = TimeSeries.minMaxScaled(series.values)
@@ -27,7 +28,7 @@ struct TimeSeriesTests {
 
     @Test("a missing column or a non-numeric value is one clear error")
     func badColumns() throws {
-        let path = Fixtures.directory.deletingLastPathComponent().appendingPathComponent("data/monthly-sunspots.csv").path
+        let path = CLI.packageRoot.appendingPathComponent("data/monthly-sunspots.csv").path
         #expect(throws: KerasIOError.self) { _ = try TimeSeries.readColumn(path, column: "Nope") }
         #expect(throws: KerasIOError.self) { _ = try TimeSeries.readColumn(path, column: "Month") }
     }

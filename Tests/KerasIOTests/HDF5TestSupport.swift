@@ -1,9 +1,10 @@
 import CHDF5
 import Foundation
+@testable import KerasIO
 
 // Writers for encodings kerasio reads but never writes, so that tests can
 // build files the way h5py 2 and NumPy did without a Python dependency.
-// Internal: reached from tests through `@testable import KerasIO`.
+// Test-only: kept in the test target, reaching KerasIO through `@testable import`.
 
 /// How a fixed-length string fills the bytes its type reserves.
 enum _FixedLengthStringPadding {
