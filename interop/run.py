@@ -24,6 +24,24 @@ manifest = {"fixtures": []}
 for name in ("manifest.json", "formats_manifest.json"):
     if os.path.exists(os.path.join(FIXTURES, name)):
         manifest["fixtures"] += json.load(open(os.path.join(FIXTURES, name))).get("fixtures", [])
+# LSTM and GRU (generate_recurrent.py; paths relative to fixtures/recurrent):
+# every Keras 3 model, and from tf.keras 2 the defaults, stacks, the mixed
+# stack and every non-.h5 format (the options themselves are covered from
+# Keras 3; all of them would double the run's time).
+RECURRENT_KERAS2 = ("lstm_default", "gru_default", "gru_reset_before_default", "lstm_stacked", "gru_stacked",
+                    "gru_reset_before_stacked", "mixed_simplernn_lstm_gru", "lstm_act_tanh_rec_hard_sigmoid")
+recurrent_manifest = os.path.join(FIXTURES, "recurrent", "manifest.json")
+if os.path.exists(recurrent_manifest):
+    for entry in json.load(open(recurrent_manifest)).get("fixtures", []):
+        if entry["dir"].endswith("keras2") and entry["name"] not in RECURRENT_KERAS2 \
+                and entry.get("format", "legacy-h5") == "legacy-h5":
+            continue
+        entry = dict(entry)
+        for key in ("model", "input", "expected", "config"):
+            if entry.get(key):
+                entry[key] = "recurrent/" + entry[key]
+        entry["dir"] = "recurrent/" + entry["dir"]
+        manifest["fixtures"].append(entry)
 cases, failures, skipped = [], [], []
 
 

@@ -55,7 +55,7 @@ public enum Activation: Sendable, Equatable, Hashable {
         case .tanh:
             FastTanh.apply(values, count: count)
         case .sigmoid:
-            for i in 0..<count { values[i] = Activation.logistic(values[i]) }
+            FastSigmoid.apply(values, count: count)
         default:
             for i in 0..<count { values[i] = self(values[i]) }
         }

@@ -30,13 +30,26 @@ do {
 
     var first = SimpleRNN(name: "encoder", inputSize: 3, units: 5, activation: .tanh, returnSequences: true)
     try first.setParameters([try random.tensor([3, 5]), try random.tensor([5, 5]), try random.tensor([5])])
+    // LSTM and both GRUs: Keras-style seeded initial weights, then the
+    // biases set off zero so a bias in the wrong place shows.
+    var seeded = RandomSource(seed: 2026)
+    var lstm = LSTM(name: "memory", inputSize: 5, units: 6, returnSequences: true)
+    lstm.initialize(random: &seeded)
+    try lstm.setParameters([lstm.parameters[0], lstm.parameters[1], try random.tensor([24])])
+    var gruAfter = GRU(name: "gate_after", inputSize: 6, units: 4, returnSequences: true)
+    gruAfter.initialize(random: &seeded)
+    try gruAfter.setParameters([gruAfter.parameters[0], gruAfter.parameters[1], try random.tensor([2, 12])])
+    var gruBefore = GRU(
+        name: "gate_before", inputSize: 4, units: 5, activation: .relu, resetAfter: false, returnSequences: true,
+        goBackwards: true)
+    try gruBefore.setParameters([try random.tensor([4, 15]), try random.tensor([5, 15]), try random.tensor([15])])
     var second = SimpleRNN(name: "summary", inputSize: 5, units: 4, activation: .gelu, useBias: false, goBackwards: true)
     try second.setParameters([try random.tensor([5, 4]), try random.tensor([4, 4])])
     var head = Dense(name: "head", inputSize: 4, units: 2, activation: .sigmoid)
     try head.setParameters([try random.tensor([4, 2]), try random.tensor([2])])
     let model = try Sequential(
         name: "built_in_swift", inputShape: [7, 3],
-        layers: [first, Dropout(name: "regularise", rate: 0.25), second, head])
+        layers: [first, Dropout(name: "regularise", rate: 0.25), lstm, gruAfter, gruBefore, second, head])
 
     let input = try random.tensor([4, 7, 3])
     try NumpyArrayFile.write(NumpyArray(shape: input.shape, values: input.scalars), to: directory.appendingPathComponent("input.npy").path)

@@ -20,4 +20,6 @@ extension Dropout: TrainableLayer {
     }
 
     public mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void) {}
+
+    public var drawsRandomNumbers: Bool { rate > 0 }
 }

@@ -1,4 +1,6 @@
 extension RNN: TrainableLayer {
+    public var drawsRandomNumbers: Bool { cell.dropout > 0 || cell.recurrentDropout > 0 }
+
     /// The forward pass, keeping every step's state and what the cell's
     /// backward step needs. In training, `dropout` masks the inputs and
     /// `recurrentDropout` the carried state (for the cells that take a

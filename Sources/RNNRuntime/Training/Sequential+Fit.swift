@@ -121,49 +121,114 @@ extension Sequential {
         }
     }
 
+    /// One forward pass of a part of the batch, with what its backward needs.
+    private struct PartPass {
+        var pullbacks: [Pullback] = []
+        var output: Tensor
+        /// A cross-entropy loss on a sigmoid or softmax Dense output is taken
+        /// from that layer's logits, as Keras does: its typed cache is kept.
+        var logitsLayer: (dense: Dense, cache: Dense.Cache)?
+        /// What the loss reads: the logits when `logitsLayer` is set, else the output.
+        var lossInput: Tensor {
+            guard let logitsLayer else { return output }
+            return Tensor(uncheckedShape: output.shape, scalars: logitsLayer.cache.preActivation)
+        }
+    }
+
+    private static func forwardPart(
+        _ layers: [any TrainableLayer], x: Tensor, loss: Loss, context: inout TrainingContext
+    ) throws -> PartPass {
+        var pass = PartPass(output: x)
+        pass.pullbacks.reserveCapacity(layers.count)
+        let last = layers.indices.last
+        for index in layers.indices {
+            if index == last, let dense = layers[index] as? Dense, dense.activation == loss.logitsActivation {
+                let (output, cache) = try dense.forwardForTraining(pass.output, context: &context)
+                pass.logitsLayer = (dense, cache)
+                pass.output = output
+            } else {
+                let (output, pullback) = try layers[index].forwardWithPullback(pass.output, context: &context)
+                pass.pullbacks.append(pullback)
+                pass.output = output
+            }
+        }
+        return pass
+    }
+
+    /// Every layer's weight gradients for one part, from dL/d(loss input).
+    private static func backwardPart(_ pass: PartPass, lossGradient: Tensor, layerCount: Int) throws -> [[Tensor]] {
+        var parameterGradients = [[Tensor]](repeating: [], count: layerCount)
+        var gradient = lossGradient
+        if let (dense, cache) = pass.logitsLayer {
+            let (inputGradient, gradients) = dense.backward(preActivationGradient: lossGradient.scalars, cache: cache)
+            parameterGradients[layerCount - 1] = gradients
+            gradient = inputGradient
+        }
+        for index in pass.pullbacks.indices.reversed() {
+            let (inputGradient, gradients) = try pass.pullbacks[index](gradient)
+            parameterGradients[index] = gradients
+            gradient = inputGradient
+        }
+        return parameterGradients
+    }
+
+    /// One optimizer step. The samples of a batch are independent until the
+    /// loss, so a large batch is split over the cores: each part runs the
+    /// forward pass, the loss and its gradient are taken over the whole
+    /// batch (the same numbers as in one piece), each part runs the backward
+    /// pass and the parts' weight gradients are summed. Models that draw
+    /// dropout masks run in one piece, so a seed gives one result on any machine.
     private static func trainStep(
         _ layers: inout [any TrainableLayer], x: Tensor, y: Tensor, loss: Loss, optimizer: inout any Optimizer,
         random: inout RandomSource
     ) throws -> Float {
-        var context = TrainingContext(training: true, random: random)
-        var pullbacks: [Pullback] = []
-        pullbacks.reserveCapacity(layers.count)
-        var activations = x
-        // A cross-entropy loss on a sigmoid or softmax Dense output is taken
-        // from that layer's logits, as Keras does: keep its typed cache.
-        let last = layers.indices.last
-        var logitsLayer: (dense: Dense, cache: Dense.Cache)?
-        for index in layers.indices {
-            if index == last, let dense = layers[index] as? Dense, dense.activation == loss.logitsActivation {
-                let (output, cache) = try dense.forwardForTraining(activations, context: &context)
-                logitsLayer = (dense, cache)
-                activations = output
-            } else {
-                let (output, pullback) = try layers[index].forwardWithPullback(activations, context: &context)
-                pullbacks.append(pullback)
-                activations = output
-            }
-        }
-        random = context.random
-        var parameterGradients = [[Tensor]](repeating: [], count: layers.count)
-        let value: Float
-        var gradient: Tensor
-        if let (dense, cache) = logitsLayer, let last {
-            let logits = Tensor(uncheckedShape: activations.shape, scalars: cache.preActivation)
-            let (lossValue, logitGradient) = try loss.evaluateFromLogits(logits, target: y)
-            let (inputGradient, gradients) = dense.backward(preActivationGradient: logitGradient.scalars, cache: cache)
-            value = lossValue
-            parameterGradients[last] = gradients
-            gradient = inputGradient
+        let batch = x.shape[0]
+        let steps = x.rank == 3 ? x.shape[1] : 1
+        let weights = layers.reduce(0) { $0 + $1.parameterCount }
+        let parts = layers.contains { $0.drawsRandomNumbers }
+            ? 1 : Parallel.partCount(samples: batch, work: 6 * batch * steps * weights)
+        var passes: [PartPass]
+        if parts == 1 {
+            var context = TrainingContext(training: true, random: random)
+            passes = [try forwardPart(layers, x: x, loss: loss, context: &context)]
+            random = context.random
         } else {
-            let (lossValue, lossGradient) = try loss.evaluate(predicted: activations, target: y)
-            value = lossValue
-            gradient = lossGradient
+            let frozen = layers
+            passes = try Parallel.map(parts: parts) { part in
+                Result {
+                    // No layer here draws random numbers; the context is only a formality.
+                    var context = TrainingContext(training: true, random: RandomSource(seed: 0))
+                    let rows = Parallel.range(part: part, of: parts, count: batch)
+                    return try forwardPart(frozen, x: x.rows(rows), loss: loss, context: &context)
+                }
+            }.map { try $0.get() }
         }
-        for index in pullbacks.indices.reversed() {
-            let (inputGradient, gradients) = try pullbacks[index](gradient)
-            parameterGradients[index] = gradients
-            gradient = inputGradient
+        let lossInput = passes.count == 1 ? passes[0].lossInput : Tensor(concatenatingRows: passes.map(\.lossInput))
+        let (value, lossGradient) = passes[0].logitsLayer != nil
+            ? try loss.evaluateFromLogits(lossInput, target: y)
+            : try loss.evaluate(predicted: lossInput, target: y)
+        var parameterGradients: [[Tensor]]
+        if passes.count == 1 {
+            parameterGradients = try backwardPart(passes[0], lossGradient: lossGradient, layerCount: layers.count)
+        } else {
+            let perPart = try Parallel.map(parts: parts) { part in
+                Result {
+                    let rows = Parallel.range(part: part, of: parts, count: batch)
+                    return try backwardPart(passes[part], lossGradient: lossGradient.rows(rows), layerCount: layers.count)
+                }
+            }.map { try $0.get() }
+            parameterGradients = perPart[0]
+            for part in perPart.dropFirst() {
+                for (layer, gradients) in part.enumerated() {
+                    for (k, gradient) in gradients.enumerated() {
+                        parameterGradients[layer][k].scalars.withUnsafeMutableBufferPointer { sum in
+                            gradient.scalars.withUnsafeBufferPointer { g in
+                                for i in 0..<min(sum.count, g.count) { sum[i] += g[i] }
+                            }
+                        }
+                    }
+                }
+            }
         }
         optimizer.beginStep()
         var offset = 0
@@ -179,6 +244,22 @@ extension Sequential {
 }
 
 extension Tensor {
+    /// The samples in `range` along the first axis.
+    func rows(_ range: Range<Int>) -> Tensor {
+        let perSample = shape.dropFirst().reduce(1, *)
+        return Tensor(
+            uncheckedShape: [range.count] + shape.dropFirst(),
+            scalars: Array(scalars[range.lowerBound * perSample..<range.upperBound * perSample]))
+    }
+
+    /// Tensors of the same per-sample shape, one after another along the first axis.
+    init(concatenatingRows parts: [Tensor]) {
+        var values: [Float] = []
+        values.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { values += part.scalars }
+        self.init(uncheckedShape: [parts.reduce(0) { $0 + $1.shape[0] }] + (parts.first?.shape.dropFirst() ?? []), scalars: values)
+    }
+
     /// The samples at `indices` along the first axis, in that order.
     public func gathering(_ indices: [Int]) -> Tensor {
         let perSample = shape.dropFirst().reduce(1, *)

@@ -23,6 +23,13 @@ public protocol TrainableLayer: Layer {
     /// Passes each weight's storage, in `parameterSpecs` order, to `update`
     /// to change in place: an optimizer step without copying any weight.
     mutating func updateParameters(_ update: (_ index: Int, _ values: inout [Float]) -> Void)
+    /// Whether training draws random numbers (dropout masks); such models
+    /// train in one piece so a seed gives the same result on any machine.
+    var drawsRandomNumbers: Bool { get }
+}
+
+extension TrainableLayer {
+    public var drawsRandomNumbers: Bool { false }
 }
 
 /// A layer's backward pass bound to what its forward pass kept: how a model
