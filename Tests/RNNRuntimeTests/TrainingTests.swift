@@ -35,6 +35,36 @@ struct TrainingTests {
         #expect(try rnn.forwardForTraining(x, context: &training).output != (try rnn(x)))
     }
 
+    @Test("a batch split over two threads trains to the weights of one piece, for every cell and a logits loss",
+          arguments: [Loss.meanSquaredError, .binaryCrossentropy])
+    func parallelTrainingMatchesOnePiece(_ loss: Loss) throws {
+        func train(threads: Int) throws -> [[Tensor]] {
+            var random = RandomSource(seed: 11)
+            var lstm = LSTM(inputSize: 4, units: 24, returnSequences: true)
+            lstm.initialize(random: &random)
+            var gru = GRU(inputSize: 24, units: 16, resetAfter: false, returnSequences: true)
+            gru.initialize(random: &random)
+            var rnn = SimpleRNN(inputSize: 16, units: 8)
+            rnn.initialize(random: &random)
+            var dense = Dense(inputSize: 8, units: 1, activation: loss == .binaryCrossentropy ? .sigmoid : .linear)
+            dense.initialize(random: &random)
+            var network = try Sequential(inputShape: [12, 4], layers: [lstm, gru, rnn, dense])
+            let x = Tensor(uncheckedShape: [64, 12, 4], scalars: (0..<3072).map { Float(($0 * 37) % 101) / 101 - 0.5 })
+            let y = Tensor(uncheckedShape: [64, 1], scalars: (0..<64).map { Float($0 % 2) })
+            var optimizer: any Optimizer = Adam(learningRate: 0.01)
+            _ = try network.fit(x: x, y: y, loss: loss, optimizer: &optimizer,
+                                options: FitOptions(epochs: 2, batchSize: 32, shuffle: false, threads: threads))
+            return network.layers.map(\.parameters)
+        }
+        let one = try train(threads: 1), two = try train(threads: 2)
+        #expect(one.map { $0.map(\.shape) } == two.map { $0.map(\.shape) })
+        for (a, b) in zip(one.joined(), two.joined()) {
+            let gap = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(gap < 1e-5, "split and whole batches differ by \(gap)")
+        }
+        #expect(one.joined().contains { $0.scalars.contains { $0 != 0 } })
+    }
+
     func model(seed: UInt64) throws -> Sequential {
         var random = RandomSource(seed: seed)
         var rnn = SimpleRNN(inputSize: 1, units: 3)

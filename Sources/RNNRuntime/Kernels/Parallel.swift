@@ -20,7 +20,7 @@ enum Parallel {
     static let minimumParallelWork = 4_000_000
 
     /// How many parts to split `count` samples into for `work` operations in total.
-    static func partCount(samples count: Int, work: Int) -> Int {
+    static func partCount(samples count: Int, work: Int, threads: Int = Parallel.threads) -> Int {
         guard threads > 1, count > 1, work >= minimumParallelWork else { return 1 }
         return min(threads, count)
     }

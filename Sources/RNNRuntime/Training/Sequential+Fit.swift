@@ -9,13 +9,19 @@ public struct FitOptions: Sendable {
     /// Fraction of the samples, taken from the end before any shuffling as
     /// Keras does, held out to report `validationLoss`.
     public var validationSplit: Double = 0
+    /// The most threads a batch is split over (nil: `ComputeBackend.threads`).
+    public var threads: Int?
 
-    public init(epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0, validationSplit: Double = 0) {
+    public init(
+        epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0, validationSplit: Double = 0,
+        threads: Int? = nil
+    ) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.seed = seed
         self.validationSplit = validationSplit
+        self.threads = threads
     }
 }
 
@@ -81,7 +87,7 @@ extension Sequential {
                 let indices = Array(order[batchStart..<min(batchStart + options.batchSize, trainCount)])
                 let value = try Self.trainStep(
                     &trainables, x: x.gathering(indices), y: y.gathering(indices), loss: loss, optimizer: &optimizer,
-                    random: &random)
+                    random: &random, threads: options.threads ?? Parallel.threads)
                 weightedLoss += value * Float(indices.count)
                 batchLosses.append(value)
                 batchSizes.append(indices.count)
@@ -108,7 +114,8 @@ extension Sequential {
     ) throws -> Float {
         var trainables = try trainableLayers()
         defer { layers = trainables }
-        return try Self.trainStep(&trainables, x: x, y: y, loss: loss, optimizer: &optimizer, random: &random)
+        return try Self.trainStep(
+            &trainables, x: x, y: y, loss: loss, optimizer: &optimizer, random: &random, threads: Parallel.threads)
     }
 
     /// The layers as trainable ones, or an error naming the first that is not.
@@ -180,13 +187,13 @@ extension Sequential {
     /// dropout masks run in one piece, so a seed gives one result on any machine.
     private static func trainStep(
         _ layers: inout [any TrainableLayer], x: Tensor, y: Tensor, loss: Loss, optimizer: inout any Optimizer,
-        random: inout RandomSource
+        random: inout RandomSource, threads: Int
     ) throws -> Float {
         let batch = x.shape[0]
         let steps = x.rank == 3 ? x.shape[1] : 1
         let weights = layers.reduce(0) { $0 + $1.parameterCount }
         let parts = layers.contains { $0.drawsRandomNumbers }
-            ? 1 : Parallel.partCount(samples: batch, work: 6 * batch * steps * weights)
+            ? 1 : Parallel.partCount(samples: batch, work: 6 * batch * steps * weights, threads: threads)
         var passes: [PartPass]
         if parts == 1 {
             var context = TrainingContext(training: true, random: random)
