@@ -32,12 +32,72 @@ enum LinearAlgebra {
         if m * n * k < smallProduct {
             smallGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        } else if m <= fewRows && !transposeA && !transposeB {
+            fewRowsGemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
         } else if let blas = OpenBLAS.shared {
             blas.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                           a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
         } else {
             SwiftGemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
+    /// At most this many rows (one sample's recurrent step, or a handful)
+    /// go to `fewRowsGemm`: a BLAS call would pack all of B for them.
+    static let fewRows = 2
+
+    /// `C[m×n] (+)= A·B` for a few rows of A: each row of C is built in
+    /// SIMD registers, 64 columns at a time, streaming B's rows once.
+    @inline(__always)
+    static func fewRowsGemm(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        typealias V = SIMD8<Float>
+        for i in 0..<m {
+            let aRow = a + i * lda, cRow = c + i * ldc
+            var j = 0
+            while j + 64 <= n {
+                var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+                if accumulate {
+                    let raw = UnsafeRawPointer(cRow + j)
+                    s0 = raw.loadUnaligned(as: V.self); s1 = raw.loadUnaligned(fromByteOffset: 32, as: V.self)
+                    s2 = raw.loadUnaligned(fromByteOffset: 64, as: V.self); s3 = raw.loadUnaligned(fromByteOffset: 96, as: V.self)
+                    s4 = raw.loadUnaligned(fromByteOffset: 128, as: V.self); s5 = raw.loadUnaligned(fromByteOffset: 160, as: V.self)
+                    s6 = raw.loadUnaligned(fromByteOffset: 192, as: V.self); s7 = raw.loadUnaligned(fromByteOffset: 224, as: V.self)
+                }
+                for p in 0..<k {
+                    let scale = V(repeating: aRow[p])
+                    let raw = UnsafeRawPointer(b + p * ldb + j)
+                    s0 += scale * raw.loadUnaligned(as: V.self)
+                    s1 += scale * raw.loadUnaligned(fromByteOffset: 32, as: V.self)
+                    s2 += scale * raw.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    s3 += scale * raw.loadUnaligned(fromByteOffset: 96, as: V.self)
+                    s4 += scale * raw.loadUnaligned(fromByteOffset: 128, as: V.self)
+                    s5 += scale * raw.loadUnaligned(fromByteOffset: 160, as: V.self)
+                    s6 += scale * raw.loadUnaligned(fromByteOffset: 192, as: V.self)
+                    s7 += scale * raw.loadUnaligned(fromByteOffset: 224, as: V.self)
+                }
+                let out = UnsafeMutableRawPointer(cRow + j)
+                out.storeBytes(of: s0, as: V.self); out.storeBytes(of: s1, toByteOffset: 32, as: V.self)
+                out.storeBytes(of: s2, toByteOffset: 64, as: V.self); out.storeBytes(of: s3, toByteOffset: 96, as: V.self)
+                out.storeBytes(of: s4, toByteOffset: 128, as: V.self); out.storeBytes(of: s5, toByteOffset: 160, as: V.self)
+                out.storeBytes(of: s6, toByteOffset: 192, as: V.self); out.storeBytes(of: s7, toByteOffset: 224, as: V.self)
+                j += 64
+            }
+            while j + 8 <= n {
+                var sum = accumulate ? UnsafeRawPointer(cRow + j).loadUnaligned(as: V.self) : V()
+                for p in 0..<k { sum += V(repeating: aRow[p]) * UnsafeRawPointer(b + p * ldb + j).loadUnaligned(as: V.self) }
+                UnsafeMutableRawPointer(cRow + j).storeBytes(of: sum, as: V.self)
+                j += 8
+            }
+            while j < n {
+                var sum = accumulate ? cRow[j] : 0
+                for p in 0..<k { sum += aRow[p] * b[p * ldb + j] }
+                cRow[j] = sum
+                j += 1
+            }
         }
     }
 
