@@ -11,12 +11,21 @@ struct RecurrentFixtureTests {
     @Test("the recurrent manifest lists LSTM and both GRU variants from both generations")
     func coverage() {
         let entries = Fixtures.recurrent
-        #expect(entries.count >= 100)
+        #expect(entries.count >= 200)
         for dir in ["recurrent/keras2", "recurrent/keras3"] {
+            let mine = entries.filter { $0.dir == dir }
             for prefix in ["lstm_", "gru_", "gru_reset_before_"] {
-                #expect(entries.contains { $0.dir == dir && $0.name.hasPrefix(prefix) }, "\(dir)/\(prefix)*")
+                #expect(mine.contains { $0.name.hasPrefix(prefix) }, "\(dir)/\(prefix)*")
             }
+            // Every format each generation writes, and both string encodings.
+            let formats = dir.hasSuffix("keras3") ? ["legacy-h5", "keras", "keras-weights-h5"] : ["legacy-h5", "keras", "legacy-weights-h5"]
+            for format in formats {
+                #expect(mine.contains { $0.format == format && $0.name.hasPrefix("lstm_") }, "\(dir): an LSTM in \(format)")
+                #expect(mine.contains { $0.format == format && $0.name.hasPrefix("gru_reset_before_") }, "\(dir): a reset-before GRU in \(format)")
+            }
+            #expect(mine.contains { $0.stringEncoding == "fixed" } && mine.contains { $0.stringEncoding == "variable" }, "\(dir): both string encodings")
         }
+        #expect(entries.contains { $0.name == "lstm_keras22_style" } && entries.contains { $0.name == "gru_reset_before_keras22_style" })
     }
 
     @Test("prediction within 1e-5 of Keras", arguments: Fixtures.recurrent)
