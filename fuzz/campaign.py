@@ -155,10 +155,22 @@ def add_hostile_seeds(seeds, sunspots, sunspots_k2):
 def load_seeds(cache):
     """{format: {"good": [seed...], "bad": [seed...]}}; a seed is a dict of paths."""
     manifest = json.load(open(fx("manifest.json")))
+    # LSTM and GRU seeds: a few models of fixtures/recurrent, every format.
+    recurrent_names = {"lstm_default", "gru_default", "gru_reset_before_default", "mixed_simplernn_lstm_gru",
+                       "lstm_default_fixedstr", "gru_reset_before_keras22_style"}
+    if os.path.exists(fx("recurrent/manifest.json")):
+        for entry in json.load(open(fx("recurrent/manifest.json")))["fixtures"]:
+            if entry["name"] not in recurrent_names:
+                continue
+            entry = dict(entry, dir="recurrent/" + entry["dir"])
+            for key in ("model", "input", "expected", "config"):
+                if entry.get(key):
+                    entry[key] = "recurrent/" + entry[key]
+            manifest["fixtures"].append(entry)
     seeds = {f: {"good": [], "bad": []} for f in FORMATS}
     by_model = {}
     for entry in manifest["fixtures"]:
-        key = entry["dir"] + "__" + entry["name"]
+        key = entry["dir"].replace("/", "_") + "__" + entry["name"]
         inp = np.load(fx(entry["input"]))
         exp = np.load(fx(entry["expected"]))
         s = {
@@ -173,7 +185,7 @@ def load_seeds(cache):
         by_model[entry["model"]] = s
         f = entry["format"]
         if f == "legacy-h5":
-            seeds["h5-k3" if entry["dir"] == "keras3" else "h5-k2"]["good"].append(s)
+            seeds["h5-k3" if entry["dir"].endswith("keras3") else "h5-k2"]["good"].append(s)
         elif f == "keras":
             seeds["keras"]["good"].append(s)
         else:

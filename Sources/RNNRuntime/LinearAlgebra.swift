@@ -32,6 +32,9 @@ enum LinearAlgebra {
         if m * n * k < smallProduct {
             smallGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        } else if m == 1 && !transposeA && !transposeB,
+                  OpenBLAS.shared?.rowTimesMatrix(n: n, k: k, a: a, b: b, ldb: ldb, c: c, accumulate: accumulate) == true {
+            return
         } else if m <= fewRows && !transposeA && !transposeB {
             fewRowsGemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
         } else if let blas = OpenBLAS.shared {

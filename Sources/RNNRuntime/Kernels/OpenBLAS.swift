@@ -21,10 +21,17 @@ final class OpenBLAS: @unchecked Sendable {
         UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32
     ) -> Void
 
+    typealias SgemvFunction = @convention(c) (
+        Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
+        UnsafeMutablePointer<Float>?, Int32
+    ) -> Void
+
     /// The loaded library, or nil when it is absent or turned off.
     static let shared: OpenBLAS? = OpenBLAS(setting: ProcessInfo.processInfo.environment["KERASIO_BLAS"])
 
     let sgemm: SgemmFunction
+    /// `cblas_sgemv`: one row times a matrix without `sgemm`'s packing (a one-sample step).
+    let sgemv: SgemvFunction?
     /// OpenBLAS's own description (`openblas_get_config`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... SkylakeX".
     let configuration: String
 
@@ -39,6 +46,7 @@ final class OpenBLAS: @unchecked Sendable {
             guard let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL),
                   let symbol = dlsym(handle, "cblas_sgemm") else { continue }
             sgemm = unsafeBitCast(symbol, to: SgemmFunction.self)
+            sgemv = dlsym(handle, "cblas_sgemv").map { unsafeBitCast($0, to: SgemvFunction.self) }
             if let setThreads = dlsym(handle, "openblas_set_num_threads") {
                 unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)(1)
             }
@@ -68,6 +76,19 @@ final class OpenBLAS: @unchecked Sendable {
 }
 
 extension OpenBLAS {
+    /// `c[n] (+)= a[k] · B[k×n]` (B row-major with row stride `ldb`), as
+    /// `y = Bᵀ·x`; false if the library has no `cblas_sgemv`.
+    @inline(__always)
+    func rowTimesMatrix(
+        n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) -> Bool {
+        guard let sgemv else { return false }
+        let rowMajor: Int32 = 101, transpose: Int32 = 112
+        sgemv(rowMajor, transpose, Int32(k), Int32(n), 1, b, Int32(ldb), a, 1, accumulate ? 1 : 0, c, 1)
+        return true
+    }
+
     /// OpenBLAS 0.3.21 does not recognise some current Xeons (virtual CPUs
     /// report a generic model) and falls back to its SSE3 "Prescott" kernels,
     /// a quarter of the speed. Naming the core type from the CPU's own flags
