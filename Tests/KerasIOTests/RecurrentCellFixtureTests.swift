@@ -58,3 +58,27 @@ struct RecurrentFixtureTests {
         #expect((hard3.network.layers.first as? LSTM)?.cell.recurrentActivation == .hardSigmoid)
     }
 }
+
+@Suite("Legacy .h5 weights are matched to a layer's weights by name")
+struct WeightNameMatchingTests {
+    let specs = [ParameterSpec(name: "kernel", shape: [2, 8]), ParameterSpec(name: "recurrent_kernel", shape: [2, 8]),
+                 ParameterSpec(name: "bias", shape: [8])]
+
+    @Test("names in another order are put in the layer's order")
+    func reordered() {
+        let names = ["lstm/lstm_cell/bias:0", "lstm/lstm_cell/kernel:0", "lstm/lstm_cell/recurrent_kernel:0"]
+        #expect(LegacyH5ModelReader.matchedByName(names, specs: specs)
+                == ["lstm/lstm_cell/kernel:0", "lstm/lstm_cell/recurrent_kernel:0", "lstm/lstm_cell/bias:0"])
+        let keras3 = ["sequential/lstm/lstm_cell/recurrent_kernel", "sequential/lstm/lstm_cell/kernel", "sequential/lstm/lstm_cell/bias"]
+        #expect(LegacyH5ModelReader.matchedByName(keras3, specs: specs)
+                == ["sequential/lstm/lstm_cell/kernel", "sequential/lstm/lstm_cell/recurrent_kernel", "sequential/lstm/lstm_cell/bias"])
+    }
+
+    @Test("names that do not say which weight they are keep the file's order, as Keras loads them")
+    func unrecognisedNamesKeepOrder() {
+        let keras1 = ["lstm_1_W", "lstm_1_U", "lstm_1_b"]
+        #expect(LegacyH5ModelReader.matchedByName(keras1, specs: specs) == keras1)
+        let duplicated = ["a/kernel:0", "b/kernel:0", "bias:0"]
+        #expect(LegacyH5ModelReader.matchedByName(duplicated, specs: specs) == duplicated)
+    }
+}

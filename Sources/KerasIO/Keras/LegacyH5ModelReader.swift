@@ -53,7 +53,7 @@ enum LegacyH5ModelReader {
                         + "the config needs \(specs.count) (\(specs.map(\.name).joined(separator: ", ")))")
             }
             var tensors: [Tensor] = []
-            for (name, spec) in zip(names, specs) {
+            for (name, spec) in zip(Self.matchedByName(names, specs: specs), specs) {
                 guard layerGroup.contains(name) else {
                     throw KerasIOError(
                         .missingWeight, file: file,
@@ -73,6 +73,23 @@ enum LegacyH5ModelReader {
                     "the file has weights for layer \(Quoted(name)), which the model config does not have")
             }
         }
+    }
+
+    /// The file's weight names in the order of `specs`: each spec takes the
+    /// name whose last component is the spec's (`lstm/lstm_cell/kernel:0`
+    /// is `kernel`), so weights are matched by name, not position. Files
+    /// whose names do not all match (Keras 1's `lstm_1_W_i`) keep their order,
+    /// which is how Keras itself loads them.
+    static func matchedByName(_ names: [String], specs: [ParameterSpec]) -> [String] {
+        func leaf(_ name: String) -> Substring {
+            var last = name.split(separator: "/").last ?? Substring(name)
+            if let colon = last.lastIndex(of: ":") { last = last[..<colon] }
+            return last
+        }
+        var byLeaf: [Substring: String] = [:]
+        for name in names where byLeaf.updateValue(name, forKey: leaf(name)) != nil { return names }
+        let matched = specs.compactMap { byLeaf[Substring($0.name)] }
+        return matched.count == specs.count ? matched : names
     }
 
     private static func optionalString(_ group: HDF5Group, _ name: String) throws -> String? {
