@@ -77,6 +77,8 @@ struct FitCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((ProgressLine.format(report, steps: steps) + "\n").utf8))
             }
         } catch let error as RuntimeError {
+            // A layer that cannot be trained is the model's problem, a shape the data's.
+            if case .incompatibleLayer = error { throw KerasIOError(error, file: options.model) }
             throw KerasIOError(error, file: "\(xPath), \(yPath)")
         }
         let config = TrainingConfig(loss: chosenLoss, optimizer: chosenOptimizer)
