@@ -25,6 +25,11 @@ extension Activation {
                 for j in 0..<width { gradient[start + j] = y[start + j] * (gradient[start + j] - dot) }
                 start += width
             }
+        // The gates' activations get their own loops, so the switch is not taken per element.
+        case .sigmoid:
+            for i in 0..<count { gradient[i] *= y[i] * (1 - y[i]) }
+        case .tanh:
+            for i in 0..<count { gradient[i] *= 1 - y[i] * y[i] }
         default:
             for i in 0..<count { gradient[i] *= derivative(z: z[i], y: y[i]) }
         }

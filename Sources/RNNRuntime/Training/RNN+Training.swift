@@ -36,10 +36,13 @@ extension RNN: TrainableLayer {
             }
         }
         let width = cell.projectionSize, stateCount = batch * cell.stateSize, recordCount = batch * cell.recordSize
-        var projections = [Float](repeating: 0, count: steps * batch * width)
+        // Written before they are read (projections by projectInputs, each
+        // step's state and record by that step), so not zeroed first.
+        var projections = [Float].uninitialized(steps * batch * width)
         // states[t] is the state before processed step t; states[steps] the last.
-        var states = [Float](repeating: 0, count: (steps + 1) * stateCount)
-        var records = [Float](repeating: 0, count: max(steps * recordCount, 1))
+        var states = [Float].uninitialized((steps + 1) * stateCount)
+        states.withUnsafeMutableBufferPointer { $0.baseAddress?.update(repeating: 0, count: stateCount) }
+        var records = [Float].uninitialized(max(steps * recordCount, 1))
         var scratch = [Float](repeating: 0, count: max(batch * cell.scratchSize, 1))
         xs.withUnsafeBufferPointer { x in
             projections.withUnsafeMutableBufferPointer { p in
@@ -95,7 +98,7 @@ extension RNN: TrainableLayer {
             throw RuntimeError.missingCache(name)
         }
         let width = cell.projectionSize, stateCount = batch * cell.stateSize, recordCount = batch * cell.recordSize
-        var dP = [Float](repeating: 0, count: steps * batch * width)
+        var dP = [Float].uninitialized(steps * batch * width)  // each step writes its own
         var dState = [Float](repeating: 0, count: stateCount)
         var dU = [Float](repeating: 0, count: cell.recurrentKernel.count)
         var db = [Float](repeating: 0, count: cell.bias?.count ?? 0)
@@ -194,6 +197,13 @@ public struct RecurrentTrainingCache {
     /// Dropout masks (one per sequence, as Keras draws them), nil when inactive.
     let inputMask: [Float]?
     let recurrentMask: [Float]?
+}
+
+extension Array where Element == Float {
+    /// `count` floats left for the caller to write before reading.
+    static func uninitialized(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
 }
 
 extension Optional where Wrapped == [Float] {
