@@ -5,8 +5,10 @@ loading are not timed): the median of REPS repetitions after a warm-up.
 
 Usage:
   keras_workloads.py make --data data/monthly-sunspots.csv --work DIR [--reps 5]
-      writes DIR/w1.h5, DIR/w3.h5, their data, Keras's reference
-      predictions and DIR/keras.json (timings and versions)
+                          [--only w1,w3,w6,w7]
+      writes DIR/w1.h5, DIR/w3.h5, DIR/w6.h5, DIR/w7.h5, their data, Keras's
+      reference predictions and DIR/keras.json (timings, versions and the
+      workloads made); --only makes some of them (w1: W1+W2, w3: W3+W4)
   keras_workloads.py keras-predict MODEL X.npy OUT.npy
       the W5 Python process: import keras, load MODEL, predict X at batch 256
   keras_workloads.py maxrss CMD [ARGS...]
@@ -19,6 +21,9 @@ Workloads (the numbers are bench/run's targets):
   W2 one-sample prediction of W1's model: model(x) on a (1, 12, 1) tensor
   W3 inference: SimpleRNN(128) + Dense(1) on 4096 x 50 x 8, predict at batch 256
   W4 training: W3's model, Adam + MSE, one epoch at batch 64
+  W6 LSTM(128) + Dense(1) on W3's data (4096 x 50 x 8): inference at batch
+     256, and training (Adam + MSE, one epoch at batch 64; targets W4's)
+  W7 the same with GRU(128) (Keras 3's default reset_after=True)
 """
 import json
 import os
@@ -30,6 +35,7 @@ from sunspot_windows import sunspot_windows
 
 SEED = 1
 W3_SAMPLES, W3_STEPS, W3_FEATURES, W3_UNITS = 4096, 50, 8, 128
+WORKLOADS = ("w1", "w3", "w6", "w7")
 
 
 def keras_modules():
@@ -57,14 +63,37 @@ def median_of(reps, body, before=None):
     return statistics.median(times), times
 
 
-def make(data_path, work, reps):
+def make(data_path, work, reps, only=WORKLOADS):
     np, tf, keras = keras_modules()
     out = {"keras_version": keras.__version__, "tensorflow_version": tf.__version__,
-           "backend": keras.backend.backend(), "reps": reps}
+           "backend": keras.backend.backend(), "reps": reps, "workloads": list(only)}
 
     def save(name, array):
         np.save(os.path.join(work, name), np.ascontiguousarray(array, dtype=np.float32))
 
+    if "w1" in only:
+        make_w1_w2(np, tf, keras, data_path, work, reps, out, save)
+    # W3, W4, W6 and W7 share one data set: 4096 x 50 x 8 inputs and 4096 x 1 targets.
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal((W3_SAMPLES, W3_STEPS, W3_FEATURES), dtype=np.float32)
+    y = rng.standard_normal((W3_SAMPLES, 1), dtype=np.float32)
+    if {"w3", "w6", "w7"} & set(only):
+        save("w3_x.npy", x)
+        save("w4_y.npy", y)
+        save("w4_x256.npy", x[:256])
+    if "w3" in only:
+        make_w3_w4(np, keras, work, reps, out, save, x, y)
+    if "w6" in only:
+        make_gated("w6", keras.layers.LSTM, keras, work, reps, out, save, x, y)
+    if "w7" in only:
+        make_gated("w7", keras.layers.GRU, keras, work, reps, out, save, x, y)
+
+    with open(os.path.join(work, "keras.json"), "w") as f:
+        json.dump(out, f, indent=1)
+    log("done")
+
+
+def make_w1_w2(np, tf, keras, data_path, work, reps, out, save):
     # ---- W1 / W2: the tutorial's model -------------------------------------------------
     keras.utils.set_random_seed(SEED)
     train_x, train_y, test_x, _ = sunspot_windows(data_path)
@@ -115,19 +144,16 @@ def make(data_path, work, reps):
         before=lambda: w1.set_weights(initial1))
     out["w1_samples_per_s"] = len(train_x) * 20 / out["w1_seconds"]
 
+
+
+def make_w3_w4(np, keras, work, reps, out, save, x, y):
     # ---- W3 / W4: SimpleRNN(128) + Dense(1) on 4096 x 50 x 8 ------------------------------
     keras.utils.set_random_seed(SEED)
-    rng = np.random.default_rng(SEED)
-    x = rng.standard_normal((W3_SAMPLES, W3_STEPS, W3_FEATURES), dtype=np.float32)
-    y = rng.standard_normal((W3_SAMPLES, 1), dtype=np.float32)
     w3 = keras.Sequential([keras.Input((W3_STEPS, W3_FEATURES)), keras.layers.SimpleRNN(W3_UNITS),
                            keras.layers.Dense(1)])
     w3.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam())
     w3.save(os.path.join(work, "w3.h5"))
     initial3 = w3.get_weights()
-    save("w3_x.npy", x)
-    save("w4_y.npy", y)
-    save("w4_x256.npy", x[:256])
 
     log("W3: predict 4096 samples at batch 256, %d repetitions" % reps)
     save("keras_w3_pred.npy", w3.predict(x, batch_size=256, verbose=0))  # also the warm-up
@@ -146,9 +172,34 @@ def make(data_path, work, reps):
         before=lambda: w3.set_weights(initial3))
     out["w4_samples_per_s"] = W3_SAMPLES / out["w4_seconds"]
 
-    with open(os.path.join(work, "keras.json"), "w") as f:
-        json.dump(out, f, indent=1)
-    log("done")
+
+def make_gated(name, layer, keras, work, reps, out, save, x, y):
+    """W6 (LSTM) / W7 (GRU): `layer`(128) + Dense(1) on W3's data, timed as W3
+    (inference) and W4 (training). Writes NAME.h5, keras_NAME_pred.npy (all of
+    x) and keras_NAME_fit_pred.npy (first 256 samples after one unshuffled
+    epoch from the saved weights); keys NAME_seconds, NAME_samples_per_s,
+    NAME_fit_seconds, NAME_fit_samples_per_s."""
+    upper = name.upper()
+    keras.utils.set_random_seed(SEED)
+    model = keras.Sequential([keras.Input((W3_STEPS, W3_FEATURES)), layer(W3_UNITS), keras.layers.Dense(1)])
+    model.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam())
+    model.save(os.path.join(work, name + ".h5"))
+    initial = model.get_weights()
+
+    log("%s inference: %s predict 4096 samples at batch 256, %d repetitions" % (upper, layer.__name__, reps))
+    save("keras_%s_pred.npy" % name, model.predict(x, batch_size=256, verbose=0))  # also the warm-up
+    out[name + "_seconds"], out[name + "_reps_seconds"] = median_of(
+        reps, lambda: model.predict(x, batch_size=256, verbose=0))
+    out[name + "_samples_per_s"] = W3_SAMPLES / out[name + "_seconds"]
+
+    log("%s training: prediction check (one unshuffled epoch) and warm-up" % upper)
+    model.fit(x, y, epochs=1, batch_size=64, shuffle=False, verbose=0)
+    save("keras_%s_fit_pred.npy" % name, model.predict(x[:256], batch_size=256, verbose=0))
+    log("%s training: timing fit, one epoch at batch 64, %d repetitions" % (upper, reps))
+    out[name + "_fit_seconds"], out[name + "_fit_reps_seconds"] = median_of(
+        reps, lambda: model.fit(x, y, epochs=1, batch_size=64, verbose=0),
+        before=lambda: model.set_weights(initial))
+    out[name + "_fit_samples_per_s"] = W3_SAMPLES / out[name + "_fit_seconds"]
 
 
 def keras_predict(model_path, x_path, out_path):
@@ -173,10 +224,16 @@ def main(argv):
         parser.add_argument("--data", required=True)
         parser.add_argument("--work", required=True)
         parser.add_argument("--reps", type=int, default=5)
+        parser.add_argument("--only", default=",".join(WORKLOADS),
+                            help="comma-separated workloads to make (default: %(default)s)")
         args = parser.parse_args(argv[2:])
-        if args.reps < 5:
-            parser.error("--reps must be at least 5")
-        make(args.data, args.work, args.reps)
+        if args.reps < 3:
+            parser.error("--reps must be at least 3")
+        only = tuple(w.strip().lower() for w in args.only.split(",") if w.strip())
+        unknown = [w for w in only if w not in WORKLOADS]
+        if unknown or not only:
+            parser.error("--only takes some of %s, got %r" % (",".join(WORKLOADS), args.only))
+        make(args.data, args.work, args.reps, only)
     elif len(argv) == 5 and argv[1] == "keras-predict":
         keras_predict(argv[2], argv[3], argv[4])
     elif len(argv) >= 3 and argv[1] == "maxrss":
