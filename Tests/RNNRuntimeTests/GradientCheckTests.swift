@@ -137,7 +137,7 @@ struct GradientCheckTests {
     @Test("LSTM through time: last state or every state, forwards or backwards, with or without bias, each activation pair",
           arguments: [(false, false, true, Activation.tanh, Activation.sigmoid), (true, false, true, .tanh, .sigmoid),
                       (false, true, false, .relu, .sigmoid), (true, true, true, .tanh, .hardSigmoid),
-                      (false, false, true, .softsign, .hardSigmoidKeras2)])
+                      (false, false, true, .softsign, .hardSigmoidKeras2), (true, false, true, .softmax, .sigmoid)])
     func lstmGradients(_ returnSequences: Bool, _ goBackwards: Bool, _ useBias: Bool, _ activation: Activation, _ gate: Activation) throws {
         let layer = try Self.seeded(LSTM(
             inputSize: 2, units: 3, activation: activation, recurrentActivation: gate, useBias: useBias,
