@@ -62,7 +62,7 @@ for fixture in manifest["fixtures"]:
     config = ["--config", fixture_path(fixture["config"])] if fixture.get("config") else []
     generation = int(fixture["keras_version"].split(".")[0]) if fixture.get("keras_version") else 3
     generation = 3 if generation >= 3 else 2
-    stem = os.path.join(work, "%s__%s" % (fixture["dir"], fixture["name"]))
+    stem = os.path.join(work, "%s__%s" % (fixture["dir"].replace("/", "_"), fixture["name"]))
     for keras, extension in TARGETS:
         out = "%s.%s" % (stem, extension)
         written = run(["convert", source, out, "--keras", str(keras)] + config)

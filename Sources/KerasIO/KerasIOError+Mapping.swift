@@ -19,6 +19,6 @@ extension KerasIOError {
 
     /// A failure writing `file`: nothing was written there.
     public init(writing error: ArrayFileError, file: String) {
-        self.init(.writeFailed, file: file, "cannot write: \(error.problem)")
+        self.init(.writeFailed, file: file, error.problem)
     }
 }
