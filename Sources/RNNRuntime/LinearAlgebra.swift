@@ -2,8 +2,9 @@
 ///
 /// Products go one of three ways: tiny ones (the tutorial's 3-unit cell)
 /// run a plain loop, because any call overhead would dominate them; larger
-/// ones go to OpenBLAS when it is installed, else to the pure-Swift blocked
-/// kernel (`SwiftGemm`). All three agree with Keras within float rounding.
+/// ones go to OpenBLAS when it is installed (one row as sgemv), else to the
+/// pure-Swift kernels (`fewRowsGemm` for one or two rows, the blocked
+/// `SwiftGemm` for more). All agree with Keras within float rounding.
 enum LinearAlgebra {
     /// Products with fewer multiply-adds than this use the plain loop.
     static let smallProduct = 4_096
@@ -32,22 +33,22 @@ enum LinearAlgebra {
         if m * n * k < smallProduct {
             smallGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
-        } else if m == 1 && !transposeA && !transposeB,
-                  OpenBLAS.shared?.rowTimesMatrix(n: n, k: k, a: a, b: b, ldb: ldb, c: c, accumulate: accumulate) == true {
-            return
-        } else if m <= fewRows && !transposeA && !transposeB {
-            fewRowsGemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
         } else if let blas = OpenBLAS.shared {
+            // One row (a one-sample step) as sgemv, which does not pack B.
+            if m == 1 && !transposeA && !transposeB,
+               blas.rowTimesMatrix(n: n, k: k, a: a, b: b, ldb: ldb, c: c, accumulate: accumulate) { return }
             blas.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                           a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        } else if m <= fewRows && !transposeA && !transposeB {
+            fewRowsGemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
         } else {
             SwiftGemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
         }
     }
 
-    /// At most this many rows (one sample's recurrent step, or a handful)
-    /// go to `fewRowsGemm`: a BLAS call would pack all of B for them.
+    /// Without OpenBLAS, at most this many rows (one sample's recurrent step)
+    /// go to `fewRowsGemm`, which streams B once instead of packing it.
     static let fewRows = 2
 
     /// `C[m×n] (+)= A·B` for a few rows of A: each row of C is built in

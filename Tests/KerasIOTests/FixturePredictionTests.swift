@@ -59,15 +59,7 @@ struct FixturePredictionTests {
 
     @Test("prediction within 1e-5 of Keras", arguments: Fixtures.all)
     func prediction(_ fixture: Fixtures.Entry) throws {
-        let model = try KerasModel.load(from: Fixtures.path(fixture.model), architecture: fixture.config.map(Fixtures.path))
-        if let format = fixture.format { #expect(model.format.rawValue == format, "format told by content") }
-        let input = try Fixtures.array(fixture.input)
-        let expected = try Fixtures.array(fixture.expected)
-        let batch = try ModelInput.batch(fromArray: input.shape, values: input.values, for: model, file: fixture.input)
-        let output = try model.predict(batch)
-        let mismatch = Agreement.mismatch(
-            output.scalars, shape: output.shape, expected: expected.values, expectedShape: expected.shape,
-            tolerance: Self.tolerance, what: "prediction")
+        let (model, mismatch) = try Fixtures.predictAndCompare(fixture, tolerance: Self.tolerance)
         #expect(mismatch == nil, "\(mismatch ?? "")")
         if model.configSource == nil || model.kerasVersion != nil {
             #expect(model.kerasVersion == fixture.kerasVersion)

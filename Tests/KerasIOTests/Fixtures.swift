@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KerasIO
+import TestSupport
 
 /// The Keras-made files in `fixtures/` and their manifest, which the
 /// checked-in generator (`fixtures/generate.py`) writes.
@@ -90,6 +91,22 @@ enum Fixtures {
 
     static func entry(_ dir: String, _ name: String) throws -> Entry {
         try #require(all.first { $0.dir == dir && $0.name == name }, "fixture \(dir)/\(name) is in the manifest")
+    }
+
+    /// Loads the fixture's model as the manifest gives it (with its
+    /// architecture file for weights-only formats), predicts its input and
+    /// compares with Keras's prediction: the model and the disagreement, if any.
+    static func predictAndCompare(_ fixture: Entry, tolerance: Float) throws -> (model: KerasModel, mismatch: String?) {
+        let model = try KerasModel.load(from: path(fixture.model), architecture: fixture.config.map(path))
+        if let format = fixture.format { #expect(model.format.rawValue == format, "format told by content") }
+        let input = try array(fixture.input)
+        let expected = try array(fixture.expected)
+        let batch = try ModelInput.batch(fromArray: input.shape, values: input.values, for: model, file: fixture.input)
+        let output = try model.predict(batch)
+        let mismatch = Agreement.mismatch(
+            output.scalars, shape: output.shape, expected: expected.values, expectedShape: expected.shape,
+            tolerance: tolerance, what: "prediction")
+        return (model, mismatch)
     }
 
     static func array(_ relative: String) throws -> NumpyArray {

@@ -11,20 +11,15 @@ struct GRUConfig: KerasLayerMapping, Equatable {
     static let weightOwner = KerasWeightOwner.cell(cellName: "gru_cell")
 
     let options: RecurrentOptions
-    let recurrentActivation: ActivationConfig?
+    let gates: GateOptions
     /// Absent in a config: Keras 2.0 to 2.2 had no such key and computed
     /// reset-before; Keras 3 defaults to True. Decided in `makeLayer`.
     let resetAfter: Bool?
-    let implementation: Int
 
     init(_ c: ConfigFields) throws {
         options = try RecurrentOptions(c, nameBase: Self.nameBase)
-        recurrentActivation = c.has("recurrent_activation") ? try c.activation("recurrent_activation", default: "sigmoid") : nil
+        gates = try GateOptions(c, className: Self.className)
         resetAfter = c.has("reset_after") ? try c.bool("reset_after", default: true) : nil
-        implementation = try c.optionalInteger("implementation") ?? 2
-        guard implementation == 1 || implementation == 2 else {
-            throw c.problem(.unsupportedOption, "implementation=\(implementation); Keras's GRU has implementations 1 and 2")
-        }
     }
 
     var name: String { options.name }
@@ -41,12 +36,11 @@ struct GRUConfig: KerasLayerMapping, Equatable {
     }
 
     func makeLayer(features: Int, generation: KerasGeneration, at place: ConfigPlace) throws -> any Layer {
-        let gate = recurrentActivation ?? ActivationConfig(name: generation >= .keras3 ? "sigmoid" : "hard_sigmoid")
-        return GRU(
+        GRU(
             name: name, inputSize: features, units: options.units,
             activation: try options.resolvedActivation(generation: generation, at: place),
-            recurrentActivation: try gate.resolve(generation: generation, at: place),
-            useBias: options.useBias, resetAfter: resolvedResetAfter(generation), implementation: implementation,
+            recurrentActivation: try gates.resolvedRecurrentActivation(generation: generation, at: place),
+            useBias: options.useBias, resetAfter: resolvedResetAfter(generation), implementation: gates.implementation,
             returnSequences: options.returnSequences, goBackwards: options.goBackwards,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
     }
@@ -64,7 +58,7 @@ struct GRUConfig: KerasLayerMapping, Equatable {
             ("dropout", .float(cell.dropout)), ("recurrent_dropout", .float(cell.recurrentDropout)),
             ("reset_after", .bool(cell.resetAfter)),
         ]
-        if dialect == .keras2H5 { members.append(("implementation", .int(cell.implementation))) }
+        members += GateOptions.encodeImplementation(cell.implementation, dialect: dialect)
         return RecurrentOptions.encode(gru, cellMembers: members, dialect: dialect)
     }
 }

@@ -12,19 +12,13 @@ struct LSTMConfig: KerasLayerMapping, Equatable {
     static let weightOwner = KerasWeightOwner.cell(cellName: "lstm_cell")
 
     let options: RecurrentOptions
-    /// Absent in a config: the generation's default, decided in `makeLayer`.
-    let recurrentActivation: ActivationConfig?
+    let gates: GateOptions
     let unitForgetBias: Bool
-    let implementation: Int
 
     init(_ c: ConfigFields) throws {
         options = try RecurrentOptions(c, nameBase: Self.nameBase)
-        recurrentActivation = c.has("recurrent_activation") ? try c.activation("recurrent_activation", default: "sigmoid") : nil
+        gates = try GateOptions(c, className: Self.className)
         unitForgetBias = try c.bool("unit_forget_bias", default: true)
-        implementation = try c.optionalInteger("implementation") ?? 2
-        guard implementation == 1 || implementation == 2 else {
-            throw c.problem(.unsupportedOption, "implementation=\(implementation); Keras's LSTM has implementations 1 and 2")
-        }
     }
 
     var name: String { options.name }
@@ -36,13 +30,11 @@ struct LSTMConfig: KerasLayerMapping, Equatable {
     }
 
     func makeLayer(features: Int, generation: KerasGeneration, at place: ConfigPlace) throws -> any Layer {
-        // Keras 2's LSTM defaults to hard_sigmoid, Keras 3's to sigmoid.
-        let gate = recurrentActivation ?? ActivationConfig(name: generation >= .keras3 ? "sigmoid" : "hard_sigmoid")
-        return LSTM(
+        LSTM(
             name: name, inputSize: features, units: options.units,
             activation: try options.resolvedActivation(generation: generation, at: place),
-            recurrentActivation: try gate.resolve(generation: generation, at: place),
-            useBias: options.useBias, unitForgetBias: unitForgetBias, implementation: implementation,
+            recurrentActivation: try gates.resolvedRecurrentActivation(generation: generation, at: place),
+            useBias: options.useBias, unitForgetBias: unitForgetBias, implementation: gates.implementation,
             returnSequences: options.returnSequences, goBackwards: options.goBackwards,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
     }
@@ -59,8 +51,7 @@ struct LSTMConfig: KerasLayerMapping, Equatable {
             ("use_bias", .bool(cell.useBias)), ("unit_forget_bias", .bool(cell.unitForgetBias)),
             ("dropout", .float(cell.dropout)), ("recurrent_dropout", .float(cell.recurrentDropout)),
         ]
-        // Keras 3 takes `implementation` as an argument but does not write it.
-        if dialect == .keras2H5 { members.append(("implementation", .int(cell.implementation))) }
+        members += GateOptions.encodeImplementation(cell.implementation, dialect: dialect)
         return RecurrentOptions.encode(lstm, cellMembers: members, dialect: dialect)
     }
 }

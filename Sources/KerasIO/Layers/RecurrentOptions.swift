@@ -85,3 +85,30 @@ extension RecurrentOptions {
         (key, .string(try KerasConfigWriter.activationName(activation, layer: layer, dialect: dialect)))
     }
 }
+
+/// The keys LSTM and GRU add to the shared ones, read and written the same
+/// way for both: `recurrent_activation` (absent: the generation's default,
+/// Keras 2's hard_sigmoid or Keras 3's sigmoid) and `implementation` (1 or
+/// 2, the same numbers; Keras 3 takes it as an argument but does not write it).
+struct GateOptions: Sendable, Equatable {
+    let recurrentActivation: ActivationConfig?
+    let implementation: Int
+
+    init(_ c: ConfigFields, className: String) throws {
+        recurrentActivation = c.has("recurrent_activation") ? try c.activation("recurrent_activation", default: "sigmoid") : nil
+        implementation = try c.optionalInteger("implementation") ?? 2
+        guard implementation == 1 || implementation == 2 else {
+            throw c.problem(.unsupportedOption, "implementation=\(implementation); Keras's \(className) has implementations 1 and 2")
+        }
+    }
+
+    func resolvedRecurrentActivation(generation: KerasGeneration, at place: ConfigPlace) throws -> Activation {
+        let gate = recurrentActivation ?? ActivationConfig(name: generation >= .keras3 ? "sigmoid" : "hard_sigmoid")
+        return try gate.resolve(generation: generation, at: place)
+    }
+
+    /// `implementation` where the target Keras writes it.
+    static func encodeImplementation(_ implementation: Int, dialect: KerasConfigWriter.Dialect) -> [(String, JSONText)] {
+        dialect == .keras2H5 ? [("implementation", .int(implementation))] : []
+    }
+}

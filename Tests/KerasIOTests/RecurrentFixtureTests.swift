@@ -30,15 +30,7 @@ struct RecurrentFixtureTests {
 
     @Test("prediction within 1e-5 of Keras", arguments: Fixtures.recurrent)
     func prediction(_ fixture: Fixtures.Entry) throws {
-        let model = try KerasModel.load(from: Fixtures.path(fixture.model), architecture: fixture.config.map(Fixtures.path))
-        if let format = fixture.format { #expect(model.format.rawValue == format, "format told by content") }
-        let input = try Fixtures.array(fixture.input)
-        let expected = try Fixtures.array(fixture.expected)
-        let batch = try ModelInput.batch(fromArray: input.shape, values: input.values, for: model, file: fixture.input)
-        let output = try model.predict(batch)
-        let mismatch = Agreement.mismatch(
-            output.scalars, shape: output.shape, expected: expected.values, expectedShape: expected.shape,
-            tolerance: FixturePredictionTests.tolerance, what: "prediction")
+        let (model, mismatch) = try Fixtures.predictAndCompare(fixture, tolerance: FixturePredictionTests.tolerance)
         #expect(mismatch == nil, "\(mismatch ?? "")")
         #expect(model.generation.rawValue == (fixture.kerasVersion.hasPrefix("2.") ? 2 : 3))
         #expect(model.config.computingLayers.map(\.className) == fixture.layers.filter { $0 != "InputLayer" })
