@@ -89,9 +89,25 @@ struct BenchCommand: ParsableCommand {
         let poolCount = pool.shape[0]
         let sampleShape = Array(pool.shape.dropFirst())
 
-        // Latency: one sample, many calls per repetition.
-        let one = try Tensor(shape: [1] + sampleShape, scalars: Array(pool.scalars[0..<perSample]))
-        let latency = try Self.medianSeconds(repetitions: repetitions) { try predict(keras, one, file: input) }
+        // Latency: one sample, many calls per repetition, through the
+        // allocation-free call an app would use (caller-owned memory, one
+        // workspace).
+        let one = Array(pool.scalars[0..<perSample])
+        let oneShape = [1] + sampleShape
+        let workspace = PredictionWorkspace()
+        var oneOutput = [Float](repeating: 0, count: try keras.network.concreteOutputCount(forSampleShape: sampleShape))
+        let latency = try one.withUnsafeBufferPointer { x in
+            try oneOutput.withUnsafeMutableBufferPointer { y in
+                try Self.medianSeconds(repetitions: repetitions) {
+                    do {
+                        try keras.predict(x, shape: oneShape, into: y, workspace: workspace)
+                    } catch let error as RuntimeError {
+                        throw KerasIOError(error, file: input ?? options.model)
+                    }
+                    return y[0]
+                }
+            }
+        }
 
         // Throughput: the samples cut into batches beforehand, one predict per batch.
         let total = samples ?? (input == nil ? 4096 : poolCount)

@@ -53,6 +53,15 @@ public struct Dense: Layer, WeightHolding {
         return Tensor(uncheckedShape: shape, scalars: y)
     }
 
+    public func forward(
+        _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
+        into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+    ) {
+        let rows = batch * sampleShape.dropLast().reduce(1, *)
+        writePreActivation(input, rows: rows, into: output)
+        activation.apply(output, count: rows * units, lastAxis: units)
+    }
+
     /// `x · kernel + bias`, before the activation.
     func preActivation(_ input: Tensor) throws -> [Float] {
         guard input.rank >= 2, input.shape.last == inputSize else {
@@ -63,18 +72,24 @@ public struct Dense: Layer, WeightHolding {
         let rows = input.count / max(inputSize, 1)
         var output = [Float](repeating: 0, count: rows * units)
         input.scalars.withUnsafeBufferPointer { x in
-            kernel.scalars.withUnsafeBufferPointer { w in
-                output.withUnsafeMutableBufferPointer { y in
-                    guard let x = x.baseAddress, let w = w.baseAddress, let y = y.baseAddress else { return }
-                    LinearAlgebra.matmul(x, w, into: y, rows: rows, inner: inputSize, cols: units, accumulate: false)
-                    if let bias {
-                        bias.scalars.withUnsafeBufferPointer { b in
-                            if let b = b.baseAddress { LinearAlgebra.addRowVector(b, to: y, rows: rows, cols: units) }
-                        }
-                    }
-                }
+            output.withUnsafeMutableBufferPointer { y in
+                guard let x = x.baseAddress, let y = y.baseAddress else { return }
+                writePreActivation(x, rows: rows, into: y)
             }
         }
         return output
+    }
+
+    /// `output[rows, units] = x[rows, inputSize] · kernel + bias`.
+    private func writePreActivation(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        kernel.scalars.withUnsafeBufferPointer { w in
+            guard let w = w.baseAddress else { return }
+            LinearAlgebra.matmul(x, w, into: y, rows: rows, inner: inputSize, cols: units, accumulate: false)
+        }
+        if let bias {
+            bias.scalars.withUnsafeBufferPointer { b in
+                if let b = b.baseAddress { LinearAlgebra.addRowVector(b, to: y, rows: rows, cols: units) }
+            }
+        }
     }
 }

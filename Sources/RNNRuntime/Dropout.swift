@@ -21,5 +21,12 @@ public struct Dropout: Layer {
 
     public func forward(_ input: Tensor) throws -> Tensor { input }
 
+    public func forward(
+        _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
+        into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+    ) {
+        output.update(from: input, count: batch * sampleShape.reduce(1, *))
+    }
+
     public func multiplyAdds(perSample shape: [Int?]) -> Int? { 0 }
 }

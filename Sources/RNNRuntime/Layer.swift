@@ -31,10 +31,23 @@ public protocol Layer: Sendable {
     /// Multiply-adds of one forward pass of one sample shaped `shape` (no
     /// batch axis; activations not counted), or nil if not known.
     func multiplyAdds(perSample shape: [Int?]) -> Int?
+
+    /// Floats of working memory `forward(_:batch:sampleShape:into:workspace:)`
+    /// needs for `batch` samples shaped `sampleShape` (no batch axis).
+    func workspaceSize(batch: Int, sampleShape: [Int]) -> Int
+    /// The forward pass on caller-owned memory, allocating nothing: reads
+    /// `batch` samples shaped `sampleShape` (which `outputShape(forInputShape:)`
+    /// has accepted) from `input` and writes the output, `batch` times the
+    /// per-sample output shape, to `output`, which does not overlap `input`.
+    func forward(
+        _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
+        into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>)
 }
 
 extension Layer {
     public func multiplyAdds(perSample shape: [Int?]) -> Int? { nil }
+
+    public func workspaceSize(batch: Int, sampleShape: [Int]) -> Int { 0 }
 
     /// The number of weights (scalars) the layer holds, as `model.summary()` counts them.
     public var parameterCount: Int {

@@ -113,6 +113,32 @@ enum LinearAlgebra {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
+        if !transposeA && !transposeB {
+            // The common case (every forward product) without the per-element
+            // branches: a tiny model's whole step is this loop.
+            if n < 8 {
+                // Too narrow to vectorise over j: one running sum per output,
+                // adding the products in the same order as the loop below.
+                for i in 0..<m {
+                    let outRow = c + i * ldc, aRow = a + i * lda
+                    for j in 0..<n {
+                        var sum: Float = accumulate ? outRow[j] : 0
+                        for p in 0..<k { sum += aRow[p] * b[p * ldb + j] }
+                        outRow[j] = sum
+                    }
+                }
+                return
+            }
+            for i in 0..<m {
+                let outRow = c + i * ldc, aRow = a + i * lda
+                for j in 0..<n { outRow[j] = accumulate ? outRow[j] : 0 }
+                for p in 0..<k {
+                    let scale = aRow[p], bRow = b + p * ldb
+                    for j in 0..<n { outRow[j] += scale * bRow[j] }
+                }
+            }
+            return
+        }
         for i in 0..<m {
             let outRow = c + i * ldc
             if !accumulate { outRow.update(repeating: 0, count: n) }

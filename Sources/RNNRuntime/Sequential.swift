@@ -20,6 +20,8 @@ public struct Sequential: Sendable {
     public let layerOutputShapes: [[Int?]]
     /// `parameterCount`, kept: layers' weights change but their shapes never do.
     private let weightCount: Int
+    /// Identifies these layer shapes to a `PredictionWorkspace`.
+    let shapeToken = ShapeToken()
 
     public init(name: String = "sequential", inputShape: [Int?], layers: [any Layer]) throws {
         var shape = inputShape
@@ -58,44 +60,50 @@ public struct Sequential: Sendable {
     public func predict(_ input: Tensor) throws -> Tensor {
         try checkInputShape(input.shape)
         let batch = input.shape[0]
-        if batch == 1 { return try forward(input) }
+        let sampleShape = Array(input.shape.dropFirst())
+        let outputSampleShape = try concreteOutputShape(forSampleShape: sampleShape)
         let steps = input.rank == 3 ? input.shape[1] : 1
         // About two operations per weight per step and sample.
         let parts = Parallel.partCount(samples: batch, work: 2 * batch * steps * weightCount)
-        if parts == 1 && batch <= Self.blockSize { return try forward(input) }
-        let perSample = input.count / batch
-        let outputs = Parallel.map(parts: parts) { part -> Result<[Tensor], Error> in
-            let samples = Parallel.range(part: part, of: parts, count: batch)
-            return Result {
-                try stride(from: samples.lowerBound, to: samples.upperBound, by: Self.blockSize).map { start in
-                    let end = min(start + Self.blockSize, samples.upperBound)
-                    return try forward(Tensor(
-                        uncheckedShape: [end - start] + input.shape.dropFirst(),
-                        scalars: Array(input.scalars[start * perSample..<end * perSample])))
+        let perSample = input.count / batch, perOutput = outputSampleShape.reduce(1, *)
+        var output = [Float](repeating: 0, count: batch * perOutput)
+        let failures = input.scalars.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { out in
+                let x = UncheckedSendable(x.baseAddress!), out = UncheckedSendable(out.baseAddress!)
+                return Parallel.map(parts: parts) { part -> Error? in
+                    let samples = Parallel.range(part: part, of: parts, count: batch)
+                    let workspace = PredictionWorkspace()
+                    do {
+                        for start in stride(from: samples.lowerBound, to: samples.upperBound, by: Self.blockSize) {
+                            let rows = min(Self.blockSize, samples.upperBound - start)
+                            try workspace.prepare(for: self, inputShape: [rows] + sampleShape)
+                            run(x.value + start * perSample, batch: rows, into: out.value + start * perOutput, workspace: workspace)
+                        }
+                        return nil
+                    } catch {
+                        return error
+                    }
                 }
             }
         }
-        var scalars: [Float] = []
-        var shape: [Int] = []
-        for output in outputs {
-            for block in try output.get() {
-                if scalars.isEmpty { scalars.reserveCapacity(block.count / block.shape[0] * batch) }
-                scalars += block.scalars
-                shape = block.shape
-            }
-        }
-        shape[0] = batch
-        return Tensor(uncheckedShape: shape, scalars: scalars)
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        return Tensor(uncheckedShape: [batch] + outputSampleShape, scalars: output)
     }
 
     /// The most samples one forward pass takes at a time.
     public static let blockSize = 256
 
-    /// Every layer in turn on one piece of a batch.
-    private func forward(_ input: Tensor) throws -> Tensor {
-        var x = input
-        for layer in layers { x = try layer.forward(x) }
-        return x
+    /// Numbers per sample of the output for a per-sample input shape
+    /// (steps given): the room one sample's `predict(_:shape:into:workspace:)` needs.
+    public func concreteOutputCount(forSampleShape sampleShape: [Int]) throws -> Int {
+        try concreteOutputShape(forSampleShape: sampleShape).reduce(1, *)
+    }
+
+    /// The per-sample output shape for a concrete per-sample input shape.
+    func concreteOutputShape(forSampleShape sampleShape: [Int]) throws -> [Int] {
+        var shape: [Int?] = sampleShape.map { Optional($0) }
+        for layer in layers { shape = try layer.outputShape(forInputShape: shape) }
+        return shape.map { $0 ?? 1 }
     }
 
     /// The same as `predict`.

@@ -128,6 +128,17 @@ public struct KerasModel: Sendable {
         try network.predict(input)
     }
 
+    /// Runs the model on caller-owned memory in the calling thread,
+    /// allocating nothing once `workspace` has seen this model and shape:
+    /// the call for apps that predict again and again (see
+    /// `Sequential.predict(_:shape:into:workspace:)`).
+    public func predict(
+        _ input: UnsafeBufferPointer<Float>, shape: [Int], into output: UnsafeMutableBufferPointer<Float>,
+        workspace: PredictionWorkspace
+    ) throws {
+        try network.predict(input, shape: shape, into: output, workspace: workspace)
+    }
+
     /// The per-sample input shape (`nil` where any length goes).
     public var inputShape: [Int?] { network.inputShape }
     /// The per-sample output shape.

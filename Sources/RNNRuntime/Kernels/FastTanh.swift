@@ -51,8 +51,15 @@ enum FastTanh {
             raw.storeBytes(of: tanh(raw.loadUnaligned(as: SIMD8<Float>.self)), as: SIMD8<Float>.self)
             i += 8
         }
-        if i < count {
-            // The tail (all of a small layer's units) as one partly filled vector.
+        if count - i <= 4 {
+            // A short tail (all of a tiny layer's units) element by element:
+            // the same arithmetic, without filling and emptying a vector.
+            while i < count {
+                values[i] = tanh(values[i])
+                i += 1
+            }
+        } else if i < count {
+            // A longer tail as one partly filled vector.
             var tail = SIMD8<Float>()
             for lane in 0..<(count - i) { tail[lane] = values[i + lane] }
             tail = tanh(tail)

@@ -51,50 +51,63 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
                 layer: name,
                 detail: "takes (batch, steps >= 1, \(cell.inputSize)), got \(Tensor.describe(input.shape))")
         }
-        let batch = input.shape[0], steps = input.shape[1], features = input.shape[2]
-        let units = cell.units, width = cell.projectionSize
-        let stateCount = cell.stateSize * batch, scratchCount = max(batch * cell.scratchSize, 1)
-        let projectionCount = steps * batch * width
-        var output = [Float](repeating: 0, count: batch * units * (returnSequences ? steps : 1))
-        // Projections, state and scratch share one temporary buffer, on the
-        // stack when small, so a one-sample prediction allocates only its output.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: projectionCount + stateCount + scratchCount) { memory in
-            guard let projections = memory.baseAddress else { return }
-            let state = projections + projectionCount, scratch = state + stateCount
-            state.initialize(repeating: 0, count: stateCount + scratchCount)
-            // Input projections for all steps at once, in time-major order so
-            // each step's rows are contiguous. With one sample the layouts coincide.
+        let batch = input.shape[0], steps = input.shape[1]
+        let sampleShape = [steps, cell.inputSize]
+        var output = [Float](repeating: 0, count: batch * cell.units * (returnSequences ? steps : 1))
+        // The working memory is on the stack when small, so a one-sample
+        // prediction allocates only its output.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: workspaceSize(batch: batch, sampleShape: sampleShape)) { memory in
             input.scalars.withUnsafeBufferPointer { x in
-                guard let x = x.baseAddress else { return }
-                if batch == 1 {
-                    cell.projectInputs(x, rows: steps, into: projections)
-                } else {
-                    let timeMajor = UnsafeMutablePointer<Float>.allocate(capacity: input.count)
-                    defer { timeMajor.deallocate() }
-                    for b in 0..<batch {
-                        for s in 0..<steps {
-                            (timeMajor + (s * batch + b) * features).initialize(from: x + (b * steps + s) * features, count: features)
-                        }
-                    }
-                    cell.projectInputs(timeMajor, rows: steps * batch, into: projections)
+                output.withUnsafeMutableBufferPointer { out in
+                    forward(x.baseAddress!, batch: batch, sampleShape: sampleShape, into: out.baseAddress!, workspace: memory.baseAddress!)
                 }
-            }
-            output.withUnsafeMutableBufferPointer { out in
-                guard let out = out.baseAddress else { return }
-                for position in 0..<steps {
-                    let s = goBackwards ? steps - 1 - position : position
-                    cell.step(projection: projections + s * batch * width, state: state, scratch: scratch, batch: batch)
-                    if returnSequences {
-                        for b in 0..<batch {
-                            (out + (b * steps + position) * units).update(from: state + b * units, count: units)
-                        }
-                    }
-                }
-                if !returnSequences { out.update(from: state, count: batch * units) }
             }
         }
-        let shape = returnSequences ? [batch, steps, units] : [batch, units]
+        let shape = returnSequences ? [batch, steps, cell.units] : [batch, cell.units]
         return Tensor(uncheckedShape: shape, scalars: output)
+    }
+
+    /// Projections for every step, the state, the cell's scratch and, for
+    /// more than one sample, a time-major copy of the input.
+    public func workspaceSize(batch: Int, sampleShape: [Int]) -> Int {
+        let steps = sampleShape[0]
+        let timeMajor = batch > 1 ? steps * batch * cell.inputSize : 0
+        return steps * batch * cell.projectionSize + cell.stateSize * batch + max(batch * cell.scratchSize, 1) + timeMajor
+    }
+
+    public func forward(
+        _ x: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
+        into out: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+    ) {
+        let steps = sampleShape[0], features = cell.inputSize
+        let units = cell.units, width = cell.projectionSize
+        let stateCount = cell.stateSize * batch, scratchCount = max(batch * cell.scratchSize, 1)
+        let projections = workspace
+        let state = projections + steps * batch * width, scratch = state + stateCount
+        state.initialize(repeating: 0, count: stateCount + scratchCount)
+        // Input projections for all steps at once, in time-major order so
+        // each step's rows are contiguous. With one sample the layouts coincide.
+        if batch == 1 {
+            cell.projectInputs(x, rows: steps, into: projections)
+        } else {
+            let timeMajor = scratch + scratchCount
+            for b in 0..<batch {
+                for s in 0..<steps {
+                    (timeMajor + (s * batch + b) * features).update(from: x + (b * steps + s) * features, count: features)
+                }
+            }
+            cell.projectInputs(timeMajor, rows: steps * batch, into: projections)
+        }
+        for position in 0..<steps {
+            let s = goBackwards ? steps - 1 - position : position
+            cell.step(projection: projections + s * batch * width, state: state, scratch: scratch, batch: batch)
+            if returnSequences {
+                for b in 0..<batch {
+                    (out + (b * steps + position) * units).update(from: state + b * units, count: units)
+                }
+            }
+        }
+        if !returnSequences { out.update(from: state, count: batch * units) }
     }
 }
 
