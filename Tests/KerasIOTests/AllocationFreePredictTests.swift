@@ -64,3 +64,27 @@ struct AllocationFreePredictTests {
         #expect(output[0].isFinite)
     }
 }
+
+/// Large batches project each step's inputs just before the step instead of
+/// all steps at once: the fixtures' inputs repeated until that path is taken
+/// must still give Keras's predictions, repeated.
+@Suite("Large batches predict what Keras did")
+struct LargeBatchPredictionTests {
+    @Test("every recurrent fixture's input, repeated past the whole-sequence projection limit", arguments: Fixtures.recurrent.filter { $0.format == "legacy-h5" })
+    func repeatedBatch(_ fixture: Fixtures.Entry) throws {
+        let model = try KerasModel.load(from: Fixtures.path(fixture.model))
+        let input = try Fixtures.array(fixture.input)
+        let expected = try Fixtures.array(fixture.expected)
+        let batch = try ModelInput.batch(fromArray: input.shape, values: input.values, for: model, file: fixture.input)
+        let samples = batch.shape[0], steps = batch.shape[1]
+        let widest = model.network.layers.compactMap { ($0 as? any RecurrentLayer)?.cell.projectionSize }.max() ?? 1
+        let copies = SimpleRNN.wholeSequenceProjectionLimit / (steps * samples * widest) + 2
+        #expect(steps * samples * copies * widest > SimpleRNN.wholeSequenceProjectionLimit)
+        let repeated = try Tensor(shape: [samples * copies] + batch.shape.dropFirst(), scalars: Array([[Float]](repeating: batch.scalars, count: copies).joined()))
+        let output = try model.predict(repeated)
+        let mismatch = Agreement.mismatch(
+            output.scalars, expected: Array([[Float]](repeating: expected.values, count: copies).joined()),
+            tolerance: FixturePredictionTests.tolerance, what: "\(fixture.name) x\(copies)")
+        #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+}

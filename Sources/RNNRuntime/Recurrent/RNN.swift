@@ -67,12 +67,25 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         return Tensor(uncheckedShape: shape, scalars: output)
     }
 
-    /// Projections for every step, the state, the cell's scratch and, for
-    /// more than one sample, a time-major copy of the input.
+    /// The input projections (every step's, or one step's at a time when
+    /// that would be large), the state, the cell's scratch and, when every
+    /// step is projected at once for more than one sample, a time-major copy
+    /// of the input.
     public func workspaceSize(batch: Int, sampleShape: [Int]) -> Int {
         let steps = sampleShape[0]
-        let timeMajor = batch > 1 ? steps * batch * cell.inputSize : 0
-        return steps * batch * cell.projectionSize + cell.stateSize * batch + max(batch * cell.scratchSize, 1) + timeMajor
+        let eachStep = projectsEachStep(batch: batch, steps: steps)
+        let projections = (eachStep ? 1 : steps) * batch * cell.projectionSize
+        let timeMajor = batch > 1 && !eachStep ? steps * batch * cell.inputSize : 0
+        return projections + cell.stateSize * batch + max(batch * cell.scratchSize, 1) + timeMajor
+    }
+
+    /// Above this many floats, the projections of all steps would not stay
+    /// in cache between being written and read, so each step's is made just
+    /// before the step (reading that step's rows of the input in place).
+    public static var wholeSequenceProjectionLimit: Int { 1 << 16 }
+
+    func projectsEachStep(batch: Int, steps: Int) -> Bool {
+        batch > 1 && steps * batch * cell.projectionSize > Self.wholeSequenceProjectionLimit
     }
 
     public func forward(
@@ -82,12 +95,15 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         let steps = sampleShape[0], features = cell.inputSize
         let units = cell.units, width = cell.projectionSize
         let stateCount = cell.stateSize * batch, scratchCount = max(batch * cell.scratchSize, 1)
+        let eachStep = projectsEachStep(batch: batch, steps: steps)
         let projections = workspace
-        let state = projections + steps * batch * width, scratch = state + stateCount
+        let state = projections + (eachStep ? 1 : steps) * batch * width, scratch = state + stateCount
         state.initialize(repeating: 0, count: stateCount + scratchCount)
         // Input projections for all steps at once, in time-major order so
         // each step's rows are contiguous. With one sample the layouts coincide.
-        if batch == 1 {
+        if eachStep {
+            // Made step by step below.
+        } else if batch == 1 {
             cell.projectInputs(x, rows: steps, into: projections)
         } else {
             let timeMajor = scratch + scratchCount
@@ -100,7 +116,14 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         }
         for position in 0..<steps {
             let s = goBackwards ? steps - 1 - position : position
-            cell.step(projection: projections + s * batch * width, state: state, scratch: scratch, batch: batch)
+            let projection: UnsafeMutablePointer<Float>
+            if eachStep {
+                cell.projectInputs(x + s * features, rows: batch, inputStride: steps * features, into: projections)
+                projection = projections
+            } else {
+                projection = projections + s * batch * width
+            }
+            cell.step(projection: projection, state: state, scratch: scratch, batch: batch)
             if returnSequences {
                 for b in 0..<batch {
                     (out + (b * steps + position) * units).update(from: state + b * units, count: units)

@@ -86,12 +86,17 @@ extension RecurrentCell {
         step(projection: projection, state: state, scratch: scratch, batch: batch, recurrentMask: nil, record: nil)
     }
 
-    /// `projections[rows, projectionSize] = inputs[rows, inputSize] · W + b_in`.
-    public func projectInputs(_ inputs: UnsafePointer<Float>, rows: Int, into projections: UnsafeMutablePointer<Float>) {
+    /// `projections[rows, projectionSize] = inputs[rows, inputSize] · W + b_in`,
+    /// the input rows `inputStride` floats apart (default: contiguous).
+    public func projectInputs(
+        _ inputs: UnsafePointer<Float>, rows: Int, inputStride: Int? = nil, into projections: UnsafeMutablePointer<Float>
+    ) {
         let width = projectionSize
         kernel.scalars.withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
-            LinearAlgebra.matmul(inputs, w, into: projections, rows: rows, inner: inputSize, cols: width, accumulate: false)
+            LinearAlgebra.gemm(
+                transposeA: false, transposeB: false, m: rows, n: width, k: inputSize,
+                a: inputs, lda: inputStride ?? inputSize, b: w, ldb: width, c: projections, ldc: width, accumulate: false)
         }
         if let bias {
             bias.scalars.withUnsafeBufferPointer { b in
