@@ -83,13 +83,15 @@ public struct GRUCell: RecurrentCell {
         let preRecord = record, postRecord = record.map { $0 + batch * width }
         let inputRecord = record.map { $0 + 2 * batch * width }
         if resetAfter {
-            // scratch = h·U + b_rec, all three blocks.
-            recurrentProduct(hidden, batch: batch, columns: width, into: scratch, ldc: width, accumulate: false)
+            // scratch = b_rec + h·U, all three blocks: the bias is laid down
+            // first and the product added to it, one pass instead of three.
             if let bias {
                 bias.scalars.withUnsafeBufferPointer { b in
-                    if let b = b.baseAddress { LinearAlgebra.addRowVector(b + width, to: scratch, rows: batch, cols: width) }
+                    guard let b = b.baseAddress else { return }
+                    for row in 0..<batch { (scratch + row * width).update(from: b + width, count: width) }
                 }
             }
+            recurrentProduct(hidden, batch: batch, columns: width, into: scratch, ldc: width, accumulate: bias != nil)
             for b in 0..<batch {
                 let x = projection + b * width, r = scratch + b * width
                 for j in 0..<(2 * units) { x[j] += r[j] }
