@@ -32,23 +32,52 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let keras = try options.load()
+        if let stream = try StreamingInput.open(input, for: keras) {
+            var chunks = stream.plan.chunks(maxSamples: stream.samplesPerChunk).makeIterator()
+            try write(samples: stream.plan.samples) { try chunks.next().map { try stream.predict($0) } }
+            return
+        }
+        // CSV, Fortran-order .npy and pipes: read whole, predicted in one call.
         let batch = try ArrayFileKind.readInput(input, for: keras)
-        let prediction: Tensor
+        var prediction: Tensor?
         do {
             prediction = try keras.predict(batch)
         } catch let error as RuntimeError {
             throw KerasIOError(error, file: input)
         }
-        let rows = prediction.shape.first ?? 1
-        let perRow = rows == 0 ? 0 : prediction.count / rows
-        let table = (0..<rows).map { Array(prediction.scalars[$0 * perRow..<($0 + 1) * perRow]) }
+        try write(samples: prediction?.shape.first ?? 1) {
+            defer { prediction = nil }
+            return prediction
+        }
+    }
+
+    /// Writes the predictions `next` gives, a chunk of samples at a time
+    /// until it gives nil (`samples` in all), to OUT or stdout. The first chunk is computed
+    /// before OUT is touched, so that a bad input is reported as such
+    /// rather than as a failure to write.
+    ///
+    /// OUT is written through a temporary file renamed into place at the
+    /// end: an error part way leaves no partial file and an existing OUT
+    /// as it was. Stdout gets each chunk as it is computed.
+    private func write(samples: Int, _ next: () throws -> Tensor?) throws {
+        guard let first = try next() else { return }
         switch output.flatMap(ArrayFileKind.init(path:)) {
         case .npy?:
-            try NumpyArrayFile.write(NumpyArray(shape: prediction.shape, values: prediction.scalars), to: output ?? "")
+            try NumpyStreamWriter.write(shape: [samples] + first.shape.dropFirst(), to: output ?? "") { file in
+                try file.append(first.scalars)
+                while let chunk = try next() { try file.append(chunk.scalars) }
+            }
         case .csv?:
-            try CSVArrayFile.write(rows: table, to: output ?? "")
+            try AtomicFileWriter.stream(to: output ?? "") { file in
+                try file.write(CSVArrayFile.format(values: first.scalars, rows: first.shape[0]))
+                while let chunk = try next() { try file.write(CSVArrayFile.format(values: chunk.scalars, rows: chunk.shape[0])) }
+            }
         case nil:
-            print(CSVArrayFile.format(table), terminator: "")
+            var chunk: Tensor? = first
+            while let current = chunk {
+                print(CSVArrayFile.format(values: current.scalars, rows: current.shape[0]), terminator: "")
+                chunk = try next()
+            }
         }
     }
 }
@@ -81,5 +110,41 @@ enum ArrayFileKind {
                     fromRows: table.rows, columns: table.columns, values: table.values, for: model, file: path)
             }
         }
+    }
+}
+
+/// A `.npy` input read and predicted a chunk of samples at a time: the
+/// memory `predict` needs then depends on the chunk, not on the file.
+struct StreamingInput {
+    /// Input Floats per chunk, when `KERASIO_PREDICT_CHUNK_SAMPLES` does not
+    /// set the samples per chunk (tests do). A chunk is whole blocks of
+    /// `Sequential.predict` (256 samples), so at least one block.
+    static let chunkBytes = 8 << 20
+
+    let reader: NumpyChunkReader
+    let plan: ChunkedPrediction
+    let samplesPerChunk: Int
+    let file: String
+
+    /// The streaming reader for `path`, its header checked and its shape
+    /// checked against the model; nil when the input is to be read whole:
+    /// a CSV, a Fortran-order .npy (a sample is not contiguous in the
+    /// file), or not a regular file (a pipe).
+    static func open(_ path: String, for model: KerasModel) throws -> StreamingInput? {
+        Supervisor.reading(path)
+        let kind = ArrayFileKind(path: path) ?? (NumpyArrayFile.looksLikeNumpy(path) ? .npy : .csv)
+        guard kind == .npy, let reader = try NumpyChunkReader.open(path), !reader.isFortranOrder else { return nil }
+        let plan = try ChunkedPrediction(model: model, arrayShape: reader.shape, file: path)
+        let setting = ProcessInfo.processInfo.environment["KERASIO_PREDICT_CHUNK_SAMPLES"].flatMap { Int($0) }
+        let samplesPerChunk = setting.map { max($0, 1) } ?? plan.samplesPerChunk(maxBytes: chunkBytes)
+        return StreamingInput(reader: reader, plan: plan, samplesPerChunk: samplesPerChunk, file: path)
+    }
+
+    /// Reads the chunk's samples and predicts them.
+    func predict(_ chunk: ChunkedPrediction.Chunk) throws -> Tensor {
+        let length = plan.sampleLength
+        let values = try reader.read(
+            elements: (chunk.samples.lowerBound * length)..<(chunk.samples.upperBound * length))
+        return try plan.predict(chunk, values: values, file: file)
     }
 }

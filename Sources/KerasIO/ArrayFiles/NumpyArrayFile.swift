@@ -89,7 +89,37 @@ public enum NumpyArrayFile {
     static let maxDimensions = 64
 
     static func parse(bytes: UnsafeRawBufferPointer, path: String) throws -> NumpyArray {
+        let layout = try layout(of: bytes, fileSize: bytes.count, path: path)
+        let values = layout.header.dtype.decode(
+            UnsafeRawBufferPointer(rebasing: bytes[layout.dataStart...]), count: layout.count,
+            columnMajorShape: layout.header.isFortranOrder ? layout.header.shape : nil)
+        return NumpyArray(shape: layout.header.shape, values: values)
+    }
+
+    /// Where a `.npy` file's data is and what it holds.
+    struct Layout {
+        var header: NumpyHeader
+        /// The offset of the first element.
+        var dataStart: Int
+        /// The number of elements (the product of the shape).
+        var count: Int
+    }
+
+    /// The most bytes ``layout(of:fileSize:path:)`` needs to see of a
+    /// file: the preamble and the longest header allowed.
+    static let maxPreambleAndHeader = 12 + maxHeaderLength
+
+    /// Checks the preamble and header of a `.npy` file, and that the data
+    /// holds exactly the bytes the shape declares, before anything is
+    /// decoded or allocated.
+    ///
+    /// - Parameters:
+    ///   - bytes: the start of the file: all of it, or at least its first
+    ///     ``maxPreambleAndHeader`` bytes.
+    ///   - fileSize: the size of the whole file.
+    static func layout(of bytes: UnsafeRawBufferPointer, fileSize: Int, path: String) throws -> Layout {
         func fail(_ problem: String) -> ArrayFileError { ArrayFileError(file: path, problem: problem) }
+        precondition(bytes.count == fileSize || bytes.count >= maxPreambleAndHeader, "layout: too few bytes")
 
         guard bytes.starts(with: magic) else {
             if bytes.isEmpty { throw fail("not a .npy file: the file is empty") }
@@ -135,17 +165,13 @@ public enum NumpyArrayFile {
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dtype.size)
         guard !overflow else { throw fail("shape \(header.shapeText) is too large") }
         let dataStart = headerStart + headerLength
-        let available = bytes.count - dataStart
+        let available = fileSize - dataStart
         guard available == byteCount else {
             let needs = "shape \(header.shapeText) of '\(header.dtype.descr)' needs \(byteCount) bytes of data"
             if available < byteCount { throw fail("truncated data: \(needs), the file has \(available)") }
             throw fail("\(needs), but the file has \(available - byteCount) more")
         }
-
-        let values = header.dtype.decode(
-            UnsafeRawBufferPointer(rebasing: bytes[dataStart...]), count: count,
-            columnMajorShape: header.isFortranOrder ? header.shape : nil)
-        return NumpyArray(shape: header.shape, values: values)
+        return Layout(header: header, dataStart: dataStart, count: count)
     }
 
     /// Writes `array` to `path` as a version 1.0, `'<f4'`, C-order `.npy`
@@ -166,8 +192,20 @@ public enum NumpyArrayFile {
                 file: path,
                 problem: "cannot write: shape \(shapeText(array.shape)) holds \(count) values, the array has \(array.values.count)")
         }
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText(array.shape)), }"
-        if let first = array.shape.first {
+        var data = Data(capacity: 128 + 4 * count)
+        data.append(contentsOf: headerBytes(shape: array.shape))
+        for value in array.values {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    /// The preamble and header of a version 1.0 (2.0 if it must),
+    /// `'<f4'`, C-order `.npy` file of `shape`, as `numpy.save` writes
+    /// them: the data follows directly.
+    static func headerBytes(shape: [Int]) -> [UInt8] {
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText(shape)), }"
+        if let first = shape.first {
             header += String(repeating: " ", count: max(0, growthAxisMaxDigits - String(first).count))
         }
         // Version 1.0 unless the header outgrows its 16-bit length, as numpy.
@@ -182,16 +220,12 @@ public enum NumpyArrayFile {
         header += String(repeating: " ", count: padding) + "\n"
         let headerLength = header.utf8.count
 
-        var data = Data(capacity: preamble + headerLength + 4 * count)
-        data.append(contentsOf: magic)
-        data.append(contentsOf: [version, 0])
+        var bytes = magic
+        bytes += [version, 0]
         let lengthSize = version == 1 ? 2 : 4
-        data.append(contentsOf: (0..<lengthSize).map { UInt8(truncatingIfNeeded: headerLength >> (8 * $0)) })
-        data.append(contentsOf: Array(header.utf8))
-        for value in array.values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-        }
-        return data
+        bytes += (0..<lengthSize).map { UInt8(truncatingIfNeeded: headerLength >> (8 * $0)) }
+        bytes += Array(header.utf8)
+        return bytes
     }
 
     /// The product of `shape`, checked for negative sizes and overflow.

@@ -1,0 +1,181 @@
+import Dispatch
+import RNNRuntime
+
+/// Runs a model over a batch too long to hold, a chunk of samples at a
+/// time, with exactly the numbers of one `predict` call on the whole batch.
+///
+/// Why not just call `predict` on each chunk: the samples are independent,
+/// but the bits of a sample's result can depend on the block of samples it
+/// is computed with (one row goes to `sgemv`, one or two to the few-rows
+/// kernel, more to a blocked `sgemm`, whose edge tiles differ). So this
+/// runs the forward pass over exactly the blocks `Sequential.predict`
+/// cuts the whole batch into (``blocks(samples:steps:weights:threads:)``)
+/// and groups whole blocks into chunks. Which thread runs a block does not
+/// matter: each block is one call through the layers, as there.
+public struct ChunkedPrediction: Sendable {
+    /// The per-sample input shape.
+    public let sampleShape: [Int]
+    /// The samples of the whole batch.
+    public let samples: Int
+    /// Elements per sample.
+    public var sampleLength: Int { sampleShape.reduce(1, *) }
+
+    private let layers: [any Layer]
+    private let parts: Int
+
+    /// A plan for `model` over an array shaped `arrayShape`: a batch
+    /// `(samples,) + inputShape`, or `inputShape` alone for one sample, as
+    /// ``ModelInput/batch(fromArray:values:for:file:)`` takes it, checked
+    /// as `predict` checks it.
+    ///
+    /// - Throws: ``KerasIOError`` naming `file` if the shape does not fit
+    ///   the model, with ``ModelInput``'s message.
+    public init(model: KerasModel, arrayShape: [Int], file: String) throws {
+        let batchShape = arrayShape.count == model.inputShape.count ? [1] + arrayShape : arrayShape
+        do {
+            try model.network.checkInputShape(batchShape)
+        } catch let error as RuntimeError {
+            throw KerasIOError(error, file: file)
+        }
+        samples = batchShape[0]
+        sampleShape = Array(batchShape.dropFirst())
+        layers = model.network.layers
+        let steps = batchShape.count == 3 ? batchShape[1] : 1
+        parts = Self.partCount(
+            samples: samples, steps: steps, weights: model.network.parameterCount, threads: ComputeBackend.threads)
+    }
+
+    // MARK: - The blocks of Sequential.predict
+
+    /// `Parallel.minimumParallelWork` in RNNRuntime: below this many
+    /// operations, `predict` does not split a batch over threads.
+    static let minimumParallelWork = 4_000_000
+
+    /// `Parallel.partCount` for `Sequential.predict`'s estimate of the work
+    /// (two operations per weight, step and sample).
+    static func partCount(samples: Int, steps: Int, weights: Int, threads: Int) -> Int {
+        let (perSample, overflow1) = (2 * steps).multipliedReportingOverflow(by: weights)
+        let (work, overflow2) = perSample.multipliedReportingOverflow(by: samples)
+        let isLarge = overflow1 || overflow2 || work >= minimumParallelWork
+        guard threads > 1, samples > 1, isLarge else { return 1 }
+        return min(threads, samples)
+    }
+
+    /// The blocks `Sequential.predict` runs one forward pass each on, in
+    /// order: the batch cut into `parts` nearly equal contiguous parts,
+    /// each part into blocks of `Sequential.blockSize` samples from its
+    /// start (the last one shorter). One part of at most a block is one
+    /// block, as `predict` runs it whole.
+    public static func blocks(samples: Int, parts: Int) -> some Sequence<Range<Int>> {
+        var part = 0
+        var next = 0
+        var end = parts > 0 ? samples / parts : 0
+        return AnyIterator<Range<Int>> {
+            while part < parts {
+                if next < end {
+                    let block = next..<min(next + Sequential.blockSize, end)
+                    next = block.upperBound
+                    return block
+                }
+                part += 1
+                next = part * samples / parts
+                end = (part + 1) * samples / parts
+            }
+            return nil
+        }.lazy
+    }
+
+    /// The chunks of the batch: consecutive whole blocks, as many as fit in
+    /// `maxSamples` samples (at least one block each), covering the batch
+    /// in order.
+    public func chunks(maxSamples: Int) -> some Sequence<Chunk> {
+        var blocks = Self.blocks(samples: samples, parts: parts).makeIterator()
+        var pending = blocks.next()
+        return AnyIterator<Chunk> {
+            guard let first = pending else { return nil }
+            var chunk = [first]
+            pending = blocks.next()
+            while let block = pending, block.upperBound - first.lowerBound <= maxSamples {
+                chunk.append(block)
+                pending = blocks.next()
+            }
+            return Chunk(blocks: chunk)
+        }.lazy
+    }
+
+    /// Consecutive blocks of samples.
+    public struct Chunk: Sendable, Equatable {
+        /// The blocks, in order, each a range of sample indices.
+        public let blocks: [Range<Int>]
+        /// All the samples of the chunk.
+        public var samples: Range<Int> { blocks[0].lowerBound..<blocks[blocks.count - 1].upperBound }
+    }
+
+    /// The samples of a chunk of at most `maxBytes` of input Floats (at
+    /// least one).
+    public func samplesPerChunk(maxBytes: Int) -> Int {
+        max(1, maxBytes / max(1, 4 * sampleLength))
+    }
+
+    // MARK: - Predicting
+
+    /// The model's output for `chunk`, whose input `values` are the
+    /// chunk's samples back to back; shaped `(chunk samples,) + output`.
+    ///
+    /// - Throws: ``KerasIOError`` naming `file` if a layer fails.
+    public func predict(_ chunk: Chunk, values: [Float], file: String) throws -> Tensor {
+        let length = sampleLength
+        precondition(values.count == chunk.samples.count * length, "predict: the values do not fill the chunk")
+        let origin = chunk.samples.lowerBound
+        let blocks = chunk.blocks
+        let layers = self.layers
+        let sampleShape = self.sampleShape
+        @Sendable func forward(_ index: Int) -> Result<Tensor, Error> {
+            Result {
+                let block = blocks[index]
+                var x = try Tensor(
+                    shape: [block.count] + sampleShape,
+                    scalars: Array(values[(block.lowerBound - origin) * length..<(block.upperBound - origin) * length]))
+                for layer in layers { x = try layer.forward(x) }
+                return x
+            }
+        }
+        var outputs: [Result<Tensor, Error>]
+        let workers = parts == 1 ? 1 : min(parts, blocks.count)
+        if workers == 1 {
+            outputs = blocks.indices.map(forward)
+        } else {
+            // Each worker takes every workers-th block and writes only its
+            // slots; concurrentPerform returns once all are done.
+            outputs = [Result<Tensor, Error>](repeating: .failure(CancellationError()), count: blocks.count)
+            outputs.withUnsafeMutableBufferPointer { slots in
+                let slots = UnsafeSlots(slots)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for index in stride(from: worker, to: slots.buffer.count, by: workers) {
+                        slots.buffer[index] = forward(index)
+                    }
+                }
+            }
+        }
+        var scalars: [Float] = []
+        var shape: [Int] = []
+        do {
+            for output in outputs {
+                let block = try output.get()
+                if scalars.isEmpty { scalars.reserveCapacity(block.count / max(block.shape[0], 1) * chunk.samples.count) }
+                scalars += block.scalars
+                shape = block.shape
+            }
+        } catch let error as RuntimeError {
+            throw KerasIOError(error, file: file)
+        }
+        shape[0] = chunk.samples.count
+        return try Tensor(shape: shape, scalars: scalars)
+    }
+}
+
+/// A buffer whose disjoint slots different threads write.
+private struct UnsafeSlots<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
