@@ -12,7 +12,8 @@ struct PredictCommand: ParsableCommand {
             IN is a NumPy .npy array (float32 or float64) shaped (batch, steps, features), or (steps, features) \
             for one sample; or a CSV with one sample per row (steps*features numbers, optional header). \
             OUT is .npy (float32, the model's output shape) or .csv; without --output, CSV goes to stdout, \
-            one sample per row, 9 significant digits.
+            one sample per row, 9 significant digits. A C-order .npy input is read, predicted and written \
+            a chunk of samples at a time, so memory does not grow with its length.
             """
     )
 
@@ -52,9 +53,9 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// Writes the predictions `next` gives, a chunk of samples at a time
-    /// until it gives nil (`samples` in all), to OUT or stdout. The first chunk is computed
-    /// before OUT is touched, so that a bad input is reported as such
-    /// rather than as a failure to write.
+    /// until it gives nil (`samples` in all), to OUT or stdout. The first
+    /// chunk is computed before OUT is touched, so that a bad input is
+    /// reported as such rather than as a failure to write.
     ///
     /// OUT is written through a temporary file renamed into place at the
     /// end: an error part way leaves no partial file and an existing OUT

@@ -73,8 +73,10 @@ struct NumpyChunkReaderTests {
             try data.write(to: URL(fileURLWithPath: path))
             let whole = try NumpyArrayFile.read(from: path)
             let fromDisk = try #require(try NumpyChunkReader.open(path))
+            // Pieces of the file of one byte to a few elements: never a whole element or row.
+            let inPieces = try [1, 5, 13].map { try #require(try NumpyChunkReader.open(path, pieceBytes: $0)) }
             let fromMemory = try NumpyChunkReader(data: data, path: path)
-            for reader in [fromDisk, fromMemory] {
+            for reader in [fromDisk, fromMemory] + inPieces {
                 #expect(reader.shape == whole.shape)
                 #expect(reader.count == whole.values.count)
                 #expect(!reader.isFortranOrder)

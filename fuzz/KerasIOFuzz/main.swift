@@ -4,7 +4,9 @@
 //     kerasio-fuzz TARGET [libFuzzer flags] [corpus dirs or files]
 //
 // TARGET is npy, csv or model (or set KERASIO_FUZZ_TARGET); scripts/fuzz
-// builds this and runs it, see there.
+// builds this and runs it, see there. The npy target runs each input
+// through both .npy readers: NumpyArrayFile.parse (whole) and
+// NumpyChunkReader (predict's streaming reader), which must agree.
 //
 // How it is built. `scripts/fuzz` builds with
 // `-Xswiftc -sanitize=fuzzer,address`: the Swift code (KerasIO,
@@ -67,11 +69,13 @@ enum Harness {
 func runOne(_ target: FuzzTarget, _ data: Data) {
     switch target {
     case .npy:
-        if let array = try? NumpyArrayFile.parse(data, path: "fuzz.npy") {
+        let whole = Result { try NumpyArrayFile.parse(data, path: "fuzz.npy") }
+        if case .success(let array) = whole {
             // The values must agree with the shape (a zero dimension lets the
             // others be anything, so multiply without trapping).
             precondition(elementCount(array.shape) == array.values.count, "npy: \(array.shape) vs \(array.values.count) values")
         }
+        checkChunkedRead(data, whole: whole)
     case .csv:
         if let table = try? CSVArrayFile.parse(data, path: "fuzz.csv") {
             precondition(elementCount([table.rows, table.columns]) == table.values.count, "csv: \(table.rows)x\(table.columns) vs \(table.values.count) values")
@@ -101,6 +105,32 @@ func runOne(_ target: FuzzTarget, _ data: Data) {
         guard shape.allSatisfy({ $0 >= 0 }), let elements = elementCount(shape),
               elements <= Harness.maxPredictElements else { return }
         _ = try? model.predict(Tensor(zeros: shape))
+    }
+}
+
+/// `predict`'s streaming reader on the same bytes: it must refuse exactly
+/// what the whole read refuses, with the same error, and read in chunks
+/// (of a size taken from the input's length, so the fuzzer varies it) the
+/// values the whole read gives.
+func checkChunkedRead(_ data: Data, whole: Result<NumpyArray, Error>) {
+    let reader: NumpyChunkReader
+    do {
+        reader = try NumpyChunkReader(data: data, path: "fuzz.npy")
+    } catch {
+        guard case .failure(let wholeError) = whole else { preconditionFailure("npy chunks: refused what parse read: \(error)") }
+        precondition("\(error)" == "\(wholeError)", "npy chunks: \(error) vs \(wholeError)")
+        return
+    }
+    guard case .success(let array) = whole else { preconditionFailure("npy chunks: read what parse refused") }
+    precondition(reader.shape == array.shape && reader.count == array.values.count, "npy chunks: shape")
+    guard !reader.isFortranOrder else { return }
+    let chunk = 1 + data.count % 7
+    var start = 0
+    while start < reader.count {
+        let end = min(start + chunk, reader.count)
+        guard let values = try? reader.read(elements: start..<end) else { preconditionFailure("npy chunks: a read failed") }
+        precondition(values.map(\.bitPattern) == array.values[start..<end].map(\.bitPattern), "npy chunks: values differ")
+        start = end
     }
 }
 

@@ -35,6 +35,10 @@ public final class NumpyChunkReader {
 
     private let layout: NumpyArrayFile.Layout
     private let source: Source
+    /// The most bytes of the file read into memory at a time (tests make
+    /// it small).
+    let pieceBytes: Int
+    static let defaultPieceBytes = 1 << 20
 
     /// Where the bytes come from: an open file, or bytes in memory (tests,
     /// the fuzzer).
@@ -50,6 +54,10 @@ public final class NumpyChunkReader {
     /// - Throws: ``ArrayFileError`` naming `path`, as
     ///   ``NumpyArrayFile/read(from:)`` would.
     public static func open(_ path: String) throws -> NumpyChunkReader? {
+        try open(path, pieceBytes: defaultPieceBytes)
+    }
+
+    static func open(_ path: String, pieceBytes: Int) throws -> NumpyChunkReader? {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ArrayFileError(file: path, problem: "no such file")
@@ -72,7 +80,8 @@ public final class NumpyChunkReader {
             return nil
         }
         do {
-            return try NumpyChunkReader(path: path, source: .file(descriptor), size: Int(status.st_size))
+            return try NumpyChunkReader(
+                path: path, source: .file(descriptor), size: Int(status.st_size), pieceBytes: pieceBytes)
         } catch {
             close(descriptor)
             throw error
@@ -82,12 +91,13 @@ public final class NumpyChunkReader {
     /// A reader over the bytes of a whole `.npy` file held in memory;
     /// `path` is only for messages.
     public convenience init(data: Data, path: String) throws {
-        try self.init(path: path, source: .memory(data), size: data.count)
+        try self.init(path: path, source: .memory(data), size: data.count, pieceBytes: Self.defaultPieceBytes)
     }
 
-    private init(path: String, source: Source, size: Int) throws {
+    private init(path: String, source: Source, size: Int, pieceBytes: Int) throws {
         self.path = path
         self.source = source
+        self.pieceBytes = pieceBytes
         // The header is read first and alone: at most its longest allowed
         // length, whatever the file declares.
         let headLength = min(size, NumpyArrayFile.maxPreambleAndHeader)
@@ -122,11 +132,24 @@ public final class NumpyChunkReader {
                     count: range.count, columnMajorShape: nil)
             }
         }
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 16)
+        // The file's bytes go through a buffer of at most `pieceBytes`, so
+        // a chunk costs its Floats and little more.
+        let perPiece = max(1, pieceBytes / dtype.size)
+        let raw = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: min(range.count, perPiece) * dtype.size, alignment: 16)
         defer { raw.deallocate() }
-        let got = try Self.read(source, path: path, at: layout.dataStart + range.lowerBound * dtype.size, into: raw)
-        guard got == byteCount else { throw cutShort() }
-        return dtype.decode(UnsafeRawBufferPointer(raw), count: range.count, columnMajorShape: nil)
+        var values: [Float] = []
+        values.reserveCapacity(range.count)
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let count = min(perPiece, range.upperBound - start)
+            let piece = UnsafeMutableRawBufferPointer(rebasing: raw[0..<(count * dtype.size)])
+            let got = try Self.read(source, path: path, at: layout.dataStart + start * dtype.size, into: piece)
+            guard got == piece.count else { throw cutShort() }
+            values += dtype.decode(UnsafeRawBufferPointer(piece), count: count, columnMajorShape: nil)
+            start += count
+        }
+        return values
     }
 
     /// Rows `range` along the first axis (for a shape `(n, …)`): elements
