@@ -322,6 +322,22 @@ struct ChunkedPredictionTests {
         #expect(plan.samples == 1 && plan.sampleShape == [12, 1])
     }
 
+    @Test("Chunks hold at most the bytes asked for, of input and of output")
+    func chunkSize() throws {
+        let sunspots = try KerasModel.load(from: Fixtures.path("keras3/sunspots.h5"))
+        let plan = try ChunkedPrediction(model: sunspots, arrayShape: [1_000_000, 12, 1], file: "x.npy")
+        #expect(plan.samplesPerChunk(maxBytes: 8 << 20) == (8 << 20) / 48)
+        #expect(plan.samplesPerChunk(maxBytes: 1) == 1)
+        // Input (5, 3) = 15 Floats, output (5, 2) = 10: the input decides.
+        let lstm = try KerasModel.load(from: Fixtures.path("recurrent/keras3/lstm_return_sequences.h5"))
+        let sequences = try ChunkedPrediction(model: lstm, arrayShape: [100, 5, 3], file: "x.npy")
+        #expect(sequences.samplesPerChunk(maxBytes: 6000) == 100)
+        // A larger output decides (no fixture has one); overflow gives one sample.
+        #expect(ChunkedPrediction.samplesPerChunk(maxBytes: 8000, inputLength: 15, outputLength: 20) == 100)
+        #expect(ChunkedPrediction.samplesPerChunk(maxBytes: 8000, inputLength: 15, outputLength: .max) == 1)
+        #expect(ChunkedPrediction.samplesPerChunk(maxBytes: 8000, inputLength: 0, outputLength: 0) == 2000)
+    }
+
     @Test("A batch the model does not take is refused as predict refuses it, naming the file")
     func badShape() throws {
         let model = try KerasModel.load(from: Fixtures.path("keras3/sunspots.h5"))

@@ -22,6 +22,8 @@ public struct ChunkedPrediction: Sendable {
 
     private let layers: [any Layer]
     private let parts: Int
+    /// Output Floats per sample (a free steps axis taken as the input's).
+    private let outputLength: Int
 
     /// A plan for `model` over an array shaped `arrayShape`: a batch
     /// `(samples,) + inputShape`, or `inputShape` alone for one sample, as
@@ -41,6 +43,12 @@ public struct ChunkedPrediction: Sendable {
         sampleShape = Array(batchShape.dropFirst())
         layers = model.network.layers
         let steps = batchShape.count == 3 ? batchShape[1] : 1
+        var outputLength = 1
+        for dimension in model.outputShape {
+            let (product, overflow) = outputLength.multipliedReportingOverflow(by: dimension ?? steps)
+            outputLength = overflow ? .max : product
+        }
+        self.outputLength = outputLength
         parts = Self.partCount(
             samples: samples, steps: steps, weights: model.network.parameterCount, threads: ComputeBackend.threads)
     }
@@ -111,10 +119,16 @@ public struct ChunkedPrediction: Sendable {
         public var samples: Range<Int> { blocks[0].lowerBound..<blocks[blocks.count - 1].upperBound }
     }
 
-    /// The samples of a chunk of at most `maxBytes` of input Floats (at
-    /// least one).
+    /// The samples of a chunk of at most `maxBytes` of input Floats, and of
+    /// output Floats (a sequence-returning model's output can be much
+    /// larger than its input); at least one.
     public func samplesPerChunk(maxBytes: Int) -> Int {
-        max(1, maxBytes / max(1, 4 * sampleLength))
+        Self.samplesPerChunk(maxBytes: maxBytes, inputLength: sampleLength, outputLength: outputLength)
+    }
+
+    static func samplesPerChunk(maxBytes: Int, inputLength: Int, outputLength: Int) -> Int {
+        let (bytes, overflow) = max(inputLength, outputLength, 1).multipliedReportingOverflow(by: 4)
+        return overflow ? 1 : max(1, maxBytes / bytes)
     }
 
     // MARK: - Predicting
