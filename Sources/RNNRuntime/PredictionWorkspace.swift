@@ -80,8 +80,10 @@ extension Sequential {
 
     /// Runs the model on a batch shaped `shape` (`(batch,) + inputShape`)
     /// read from `input`, writing `(batch,) + outputShape` to `output`, in the
-    /// calling thread. Once `workspace` has seen this model and shape, the
-    /// call allocates nothing; the results equal `predict(_ input: Tensor)`'s.
+    /// calling thread, as one forward pass. Once `workspace` has seen this
+    /// model and shape, the call allocates nothing. The results are
+    /// `predict(_ input: Tensor)`'s, bit for bit where that runs the batch
+    /// as one block (see `predictionBlocks`), else within float rounding.
     ///
     /// - Throws: `RuntimeError.inputShapeMismatch` when `shape` does not fit
     ///   the model, or `input` or `output` do not hold exactly its count.

@@ -63,21 +63,19 @@ public struct Sequential: Sendable {
         let sampleShape = Array(input.shape.dropFirst())
         let outputSampleShape = try concreteOutputShape(forSampleShape: sampleShape)
         let steps = input.rank == 3 ? input.shape[1] : 1
-        // About two operations per weight per step and sample.
-        let parts = Parallel.partCount(samples: batch, work: 2 * batch * steps * weightCount)
+        let parts = predictionPartCount(samples: batch, steps: steps)
         let perSample = input.count / batch, perOutput = outputSampleShape.reduce(1, *)
         var output = [Float](repeating: 0, count: batch * perOutput)
         let failures = input.scalars.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { out in
                 let x = UncheckedSendable(x.baseAddress!), out = UncheckedSendable(out.baseAddress!)
                 return Parallel.map(parts: parts) { part -> Error? in
-                    let samples = Parallel.range(part: part, of: parts, count: batch)
                     let workspace = PredictionWorkspace()
                     do {
-                        for start in stride(from: samples.lowerBound, to: samples.upperBound, by: Self.blockSize) {
-                            let rows = min(Self.blockSize, samples.upperBound - start)
-                            try workspace.prepare(for: self, inputShape: [rows] + sampleShape)
-                            run(x.value + start * perSample, batch: rows, into: out.value + start * perOutput, workspace: workspace)
+                        for block in Self.predictionBlocks(part: part, of: parts, samples: batch) {
+                            try workspace.prepare(for: self, inputShape: [block.count] + sampleShape)
+                            run(x.value + block.lowerBound * perSample, batch: block.count,
+                                into: out.value + block.lowerBound * perOutput, workspace: workspace)
                         }
                         return nil
                     } catch {
@@ -92,6 +90,33 @@ public struct Sequential: Sendable {
 
     /// The most samples one forward pass takes at a time.
     public static let blockSize = 256
+
+    /// How many parts, one per thread, `predict` splits `samples` samples of
+    /// `steps` steps into: one below the work that pays for waking threads
+    /// (about two operations per weight, step and sample).
+    public func predictionPartCount(samples: Int, steps: Int) -> Int {
+        let (perSample, overflow1) = (2 * max(steps, 1)).multipliedReportingOverflow(by: weightCount)
+        let (work, overflow2) = perSample.multipliedReportingOverflow(by: samples)
+        return Parallel.partCount(samples: samples, work: overflow1 || overflow2 ? .max : work)
+    }
+
+    /// The blocks of part `part` of `parts` that `predict` runs one forward
+    /// pass each on: the part's samples in blocks of `blockSize` from its start.
+    ///
+    /// The bits of a sample's prediction can depend on the block it is
+    /// computed in (one row goes to a matrix-vector kernel, more to a
+    /// blocked matrix product), so code that must reproduce `predict` over a
+    /// batch piece by piece (streaming a file) runs these same blocks.
+    public static func predictionBlocks(part: Int, of parts: Int, samples: Int) -> some Sequence<Range<Int>> {
+        let range = Parallel.range(part: part, of: parts, count: samples)
+        return stride(from: range.lowerBound, to: range.upperBound, by: blockSize).lazy
+            .map { $0..<min($0 + blockSize, range.upperBound) }
+    }
+
+    /// Every block of a batch of `samples` split into `parts`, in order.
+    public static func predictionBlocks(samples: Int, parts: Int) -> some Sequence<Range<Int>> {
+        (0..<max(parts, 0)).lazy.flatMap { predictionBlocks(part: $0, of: parts, samples: samples) }
+    }
 
     /// Numbers per sample of the output for a per-sample input shape
     /// (steps given): the room one sample's `predict(_:shape:into:workspace:)` needs.

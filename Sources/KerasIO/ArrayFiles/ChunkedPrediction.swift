@@ -49,48 +49,15 @@ public struct ChunkedPrediction: Sendable {
             outputLength = overflow ? .max : product
         }
         self.outputLength = outputLength
-        parts = Self.partCount(
-            samples: samples, steps: steps, weights: model.network.parameterCount, threads: ComputeBackend.threads)
+        parts = model.network.predictionPartCount(samples: samples, steps: steps)
     }
 
     // MARK: - The blocks of Sequential.predict
 
-    /// `Parallel.minimumParallelWork` in RNNRuntime: below this many
-    /// operations, `predict` does not split a batch over threads.
-    static let minimumParallelWork = 4_000_000
-
-    /// `Parallel.partCount` for `Sequential.predict`'s estimate of the work
-    /// (two operations per weight, step and sample).
-    static func partCount(samples: Int, steps: Int, weights: Int, threads: Int) -> Int {
-        let (perSample, overflow1) = (2 * steps).multipliedReportingOverflow(by: weights)
-        let (work, overflow2) = perSample.multipliedReportingOverflow(by: samples)
-        let isLarge = overflow1 || overflow2 || work >= minimumParallelWork
-        guard threads > 1, samples > 1, isLarge else { return 1 }
-        return min(threads, samples)
-    }
-
     /// The blocks `Sequential.predict` runs one forward pass each on, in
-    /// order: the batch cut into `parts` nearly equal contiguous parts,
-    /// each part into blocks of `Sequential.blockSize` samples from its
-    /// start (the last one shorter). One part of at most a block is one
-    /// block, as `predict` runs it whole.
+    /// order (`Sequential.predictionBlocks`).
     public static func blocks(samples: Int, parts: Int) -> some Sequence<Range<Int>> {
-        var part = 0
-        var next = 0
-        var end = parts > 0 ? samples / parts : 0
-        return AnyIterator<Range<Int>> {
-            while part < parts {
-                if next < end {
-                    let block = next..<min(next + Sequential.blockSize, end)
-                    next = block.upperBound
-                    return block
-                }
-                part += 1
-                next = part * samples / parts
-                end = (part + 1) * samples / parts
-            }
-            return nil
-        }.lazy
+        Sequential.predictionBlocks(samples: samples, parts: parts)
     }
 
     /// The chunks of the batch: consecutive whole blocks, as many as fit in
