@@ -1,56 +1,86 @@
-"""Prints bench/run's markdown table from its work directory: Keras's
-timings (keras.json), kerasio's (`kerasio bench --json` outputs), the peak
-RSS of both predict processes, and the prediction checks (max difference of
-kerasio's predictions from Keras's, absolute, or relative to Keras's value
-where that is larger than 1, as the tests compare; above 1e-5 the row fails,
-since a fast wrong answer counts as a failure). Only the workloads keras.json
-lists (its "workloads", from `keras_workloads.py make --only`) get rows.
+"""Prints bench/run's markdown table from its work directory and writes the
+raw results as WORK/results.json.
+
+Inputs (all in WORK): keras.json (Keras's training timings, versions,
+workloads), peers/ENGINE/tT.json (each engine's timings at T threads, from
+bench/peers/engine.py or keras2c_peer.py) with their predictions
+peers/ENGINE/tT_M_one.npy / _batch.npy, kerasio's `kerasio bench --json`
+outputs (bench_M_tT.out), its predictions (kerasio_*.npy), the peak RSS
+outputs (rss_*.out) and errors/ (failed steps).
+
+Every engine's predictions are checked against Keras's reference
+predictions (keras_*.npy, made by keras_workloads.py make): max of
+|engine - Keras| / max(1, |Keras|), as the tests compare; above 1e-5 the
+cell says WRONG and does not count as the best peer; for kerasio the row
+fails.
 
 Usage: workloads_report.py WORKDIR
-Exit status 1 when a measurement is missing (a step failed), else 0, also
-when targets are missed."""
+Exit status 1 when a kerasio or Keras measurement is missing, else 0 (also
+when targets are missed)."""
 import json
 import os
 import platform
+import re
+import subprocess
 import sys
 
 import numpy as np
 
 TOLERANCE = 1e-5
-W3_FLOPS = 2 * 50 * (8 * 128 + 128 * 128) + 2 * 128  # forward FLOPs per W3 sample
-# W6 / W7: (layer, gates); forward FLOPs per sample 2·50·(8·g·128 + 128·g·128) + 2·128
-GATED = {"w6": ("LSTM", 4), "w7": ("GRU", 3)}
+PEERS = ("tflite", "ort", "ort-native", "keras2c")
+ENGINES = ("keras",) + PEERS
+TITLES = {"keras": "Keras", "tflite": "TF Lite", "ort": "ORT (tf2onnx)", "ort-native": "ORT (native ops)",
+          "keras2c": "keras2c", "kerasio": "kerasio"}
+MODELS = {
+    "t": "tutorial SimpleRNN(3)+Dense(1), 12×1",
+    "s": "SimpleRNN(128)+Dense(1), 50×8",
+    "l": "LSTM(128)+Dense(1), 50×8",
+    "g": "GRU(128, reset_after)+Dense(1), 50×8",
+    "k": "LSTM(64)→LSTM(64)+Dense(1), 50×8",
+}
+# recurrent layers (gates, input features, units) per model, for forward FLOPs per sample
+LAYERS = {"t": [(1, 1, 3)], "s": [(1, 8, 128)], "l": [(4, 8, 128)], "g": [(3, 8, 128)],
+          "k": [(4, 8, 64), (4, 64, 64)]}
+STEPS = {"t": 12, "s": 50, "l": 50, "g": 50, "k": 50}
+BATCH_TARGETS = {1: 1.5, 2: 2.0}  # kerasio / fastest peer, batch throughput, SimpleRNN/LSTM/GRU
+PEAK_SHARE_TARGET = 0.40
+LATENCY_TARGET = 1.5
+TRAIN_TARGET = 3.0
+TUTORIAL_FIT_TARGET = 1000.0
+MEM_GROWTH_LIMIT = 1.10  # 1M-sample peak RSS at most this times the 100k one
 
 
-def gated_flops(gates, steps=50, features=8, units=128):
-    return 2 * steps * (features * gates * units + units * gates * units) + 2 * units
+def flops(m):
+    """Forward FLOPs per sample (multiply-adds × 2; activations not counted)."""
+    total = sum(2 * STEPS[m] * (f * g * u + u * g * u) for g, f, u in LAYERS[m])
+    return total + 2 * LAYERS[m][-1][2]
 
 
-def load_json(path):
+def load_json(path, last_line=False):
     try:
         with open(path) as f:
             text = f.read().strip()
-        return json.loads(text.splitlines()[-1]) if not path.endswith("keras.json") else json.loads(text)
+        return json.loads(text.splitlines()[-1] if last_line else text)
     except (OSError, ValueError, IndexError):
         return None
 
 
-def max_diff(work, ours, theirs):
-    """(max difference, note) of two prediction files, the tests' measure:
-    |ours - theirs| / max(1, |theirs|); (None, why) when it cannot be computed."""
-    a_path, b_path = os.path.join(work, ours), os.path.join(work, theirs)
-    if not os.path.exists(a_path):
-        return None, "no kerasio predictions"
-    if not os.path.exists(b_path):
+def max_diff(ours_path, theirs_path, rows=None):
+    """(max difference, note) or (None, why)."""
+    if not os.path.exists(ours_path):
+        return None, "no predictions"
+    if not os.path.exists(theirs_path):
         return None, "no Keras predictions"
-    a, b = np.load(a_path).astype(np.float64), np.load(b_path).astype(np.float64)
+    a, b = np.load(ours_path).astype(np.float64), np.load(theirs_path).astype(np.float64)
+    if rows is not None:
+        a = a[:rows]
     if a.shape != b.shape:
         return None, "shape %s vs Keras %s" % (a.shape, b.shape)
-    if not np.all(np.isfinite(a)):
-        return None, "kerasio predicted NaN/inf"
     if a.size == 0:
         return None, "no values"
-    return float(np.max(np.abs(a - b) / np.maximum(1, np.abs(b)))), "%d value%s" % (a.size, "" if a.size == 1 else "s")
+    if not np.all(np.isfinite(a)):
+        return None, "NaN/inf"
+    return float(np.max(np.abs(a - b) / np.maximum(1, np.abs(b)))), "%d values" % a.size
 
 
 def cpu_info():
@@ -68,26 +98,32 @@ def cpu_info():
                     flags = set(value.split())
     except OSError:
         pass
-    return model, mhz, flags
-
-
-def peak(cores, mhz, flags):
-    """(GFLOP/s, assumption) for all cores, or (None, why)."""
-    if mhz is None:
-        return None, "no cpu MHz in /proc/cpuinfo"
-    if "avx512f" in flags:
-        per_cycle, why = 2 * 16 * 2, "avx512f: assumed 2 FMA units x 16 floats x 2 FLOP per cycle per core"
-    elif "avx2" in flags and "fma" in flags:
-        per_cycle, why = 2 * 8 * 2, "avx2+fma: assumed 2 FMA units x 8 floats x 2 FLOP per cycle per core"
+    source = "cpu MHz in /proc/cpuinfo"
+    ghz_in_name = re.search(r"@\s*([0-9.]+)\s*GHz", model)
+    if ghz_in_name:
+        mhz, source = float(ghz_in_name.group(1)) * 1000, "the CPU model name"
     else:
-        return None, "no avx2/fma flags"
-    return cores * mhz * 1e6 * per_cycle / 1e9, "%d cores x %.0f MHz x %d FLOP/cycle (%s)" % (
-        cores, mhz, per_cycle, why)
+        try:
+            out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+            found = re.search(r"CPU max MHz:\s*([0-9.]+)", out)
+            if found and float(found.group(1)) > 0:
+                mhz, source = float(found.group(1)), "lscpu's CPU max MHz"
+        except OSError:
+            pass
+    return model, mhz, flags, source
+
+
+def flops_per_cycle(flags):
+    if "avx512f" in flags:
+        return 64, "AVX-512F: 2 FMA units × 16 floats × 2 FLOP"
+    if "avx2" in flags and "fma" in flags:
+        return 32, "AVX2+FMA: 2 FMA units × 8 floats × 2 FLOP"
+    return None, "no AVX2/FMA flags"
 
 
 def seconds_text(s):
     if s is None:
-        return "-"
+        return "—"
     if s >= 1:
         return "%.2f s" % s
     if s >= 1e-3:
@@ -97,187 +133,316 @@ def seconds_text(s):
     return "%.0f ns" % (s * 1e9)
 
 
-def rate_text(samples_per_s, gflops=None):
-    if samples_per_s is None:
-        return "-"
-    text = "{:,.0f} samples/s".format(samples_per_s)
-    return text + (" (%.2f GFLOP/s)" % gflops if gflops is not None else "")
+def rate_text(r):
+    return "—" if r is None else "{:,.0f}/s".format(r)
+
+
+def ratio_text(r):
+    if r is None:
+        return "—"
+    return "%.0f×" % r if r >= 100 else "%.2f×" % r
+
+
+def cell_text(text, limit=90):
+    """A table cell: one line, pipes escaped, long failure reasons cut (results.json has them whole)."""
+    text = " ".join(str(text).split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def main(work):
     keras = load_json(os.path.join(work, "keras.json")) or {}
-    b1 = load_json(os.path.join(work, "bench_w1.out")) or {}
-    b3 = load_json(os.path.join(work, "bench_w3.out")) or {}
-    gated_bench = {name: load_json(os.path.join(work, "bench_%s.out" % name)) or {} for name in GATED}
-    workloads = keras.get("workloads") or ["w1", "w3"]
-    rss_ours = load_json(os.path.join(work, "rss_kerasio.out")) or {}
-    rss_keras = load_json(os.path.join(work, "rss_keras.out")) or {}
+    workloads = keras.get("workloads") or []
+    models = [m for m in MODELS if m in workloads]
     errors_dir = os.path.join(work, "errors")
     errors = {name: open(os.path.join(errors_dir, name)).read().strip()
               for name in sorted(os.listdir(errors_dir))} if os.path.isdir(errors_dir) else {}
-    for name, rss in (("rss_kerasio", rss_ours), ("rss_keras", rss_keras)):
-        if rss and rss.get("returncode") != 0 and name not in errors:
-            errors[name] = "the measured process exited with status %s" % rss.get("returncode")
-    missing = False
+    selected_text = open(os.path.join(work, "peers", "selected")).read() if os.path.exists(
+        os.path.join(work, "peers", "selected")) else " ".join(PEERS)
+    selected = [p for p in PEERS if p in selected_text.split()]
+    setup_error = None
+    if os.path.exists(os.path.join(work, "peers", "setup_error")):
+        setup_error = open(os.path.join(work, "peers", "setup_error")).read().strip()
 
-    def get(d, key):
-        value = d.get(key)
-        return value if isinstance(value, (int, float)) else None
+    engines = {}  # (engine, threads) -> result json or None
+    for e in ENGINES:
+        for t in (1, 2):
+            engines[(e, t)] = load_json(os.path.join(work, "peers", e, "t%d.json" % t))
+    kerasio = {(m, t): load_json(os.path.join(work, "bench_%s_t%d.out" % (m, t)), last_line=True) or {}
+               for m in models for t in (1, 2)}
 
-    rows = []
-
-    def row(name, keras_text, ours_text, ratio, target_text, met, check):
-        nonlocal missing
-        diff, note = check if check else (None, None)
-        if check is None:
-            pred = "-"
-        elif diff is None:
-            pred = "ERROR: " + note
-        else:
-            pred = "%.2g (%s)%s" % (diff, note, "" if diff <= TOLERANCE else " MISMATCH > 1e-5")
-        if met is None:
-            verdict = "ERROR"
-            missing = True
-        elif check is not None and (diff is None or diff > TOLERANCE):
-            verdict = "FAILED (predictions)"
-        else:
-            verdict = "yes" if met else "MISSED"
-        ratio_text = "-" if ratio is None else ("%.0f×" % ratio if ratio >= 100 else "%.2f×" % ratio)
-        rows.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-            name, keras_text, ours_text, ratio_text, target_text, verdict, pred))
-
-    gflops_rows = []  # (workload, Keras GFLOP/s, kerasio GFLOP/s, kerasio's computed here)
-    if "w1" in workloads:
-        w1_w2_rows(keras, b1, work, row, get)
-    if "w3" in workloads:
-        k3g, o3g, k4g, o4g = w3_w5_rows(keras, b3, rss_keras, rss_ours, work, row, get)
-        gflops_rows += [("W3 inference", k3g, o3g, False), ("W4 training", k4g, o4g, False)]
-    for name, (layer, gates) in GATED.items():
-        if name in workloads:
-            gflops_rows += gated_rows(name, layer, gates, keras, gated_bench[name], work, row, get)
-
-    model, mhz, flags = cpu_info()
+    model_name, mhz, flags, mhz_source = cpu_info()
     cores = os.cpu_count() or 1
-    peak_gflops, assumption = peak(cores, mhz, flags)
-    benches = [b3, b1] + list(gated_bench.values())
-    backend = next((b["backend"] for b in benches if b.get("backend")), "unknown (kerasio bench did not run)")
-    threads = next((b["threads"] for b in benches if b.get("threads") is not None), None)
-    kerasio_reps = next((b["repetitions"] for b in benches if b.get("repetitions") is not None), "?")
-    print("## kerasio vs Keras\n")
-    print("- machine: %s, %d cores%s, %s" % (
-        model, cores, ", %.0f MHz" % mhz if mhz else "",
-        "avx512f" if "avx512f" in flags else "avx2+fma" if {"avx2", "fma"} <= flags else "no avx2"))
-    thread_text = "" if "thread" in backend else ", %s thread(s)" % (threads if threads is not None else "?")
-    print("- kerasio ComputeBackend: %s%s" % (backend, thread_text))
-    print("- Keras %s on TensorFlow %s (%s backend); each side in process (imports, start-up and file loading "
-          "not timed), median of %s (Keras) and %s (kerasio) repetitions after a warm-up" % (
-              keras.get("keras_version", "?"), keras.get("tensorflow_version", "?"), keras.get("backend", "?"),
-              keras.get("reps", "?"), kerasio_reps))
-    print("- ratio = how many times kerasio is faster (W1, W3, W4, W6, W7: time or samples/s; W2: Keras ns / "
-          "kerasio ns; W5: Python RSS / kerasio RSS); predictions = max |kerasio - Keras| (relative where "
-          "|Keras| > 1; W1: after 20 unshuffled epochs from the same initial weights, on the test windows; "
-          "W4, W6/W7 training: after one unshuffled epoch, first 256 samples); above 1e-5 the row fails\n")
-    print("| workload | Keras | kerasio | ratio | target | met | predictions (max diff) |")
-    print("|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
+    per_cycle, simd = flops_per_cycle(flags)
+    peak = {t: (t * mhz * 1e-3 * per_cycle if mhz and per_cycle else None) for t in (1, 2)}
 
-    print("\nGFLOP/s (forward FLOPs per sample: W3 2·50·(8·128+128·128) + 2·128 = {:,}; W6 LSTM "
-          "2·50·(8·4·128+128·4·128) + 2·128 = {:,}; W7 GRU 2·50·(8·3·128+128·3·128) + 2·128 = {:,}; training "
-          "taken as 3×; activations not counted):\n".format(W3_FLOPS, gated_flops(4), gated_flops(3)))
-    print("| workload | Keras | kerasio | peak |")
-    print("|---|---|---|---|")
-    peak_text = "%.1f" % peak_gflops if peak_gflops else "-"
-    computed_any = False
-    for name, k, o, computed in gflops_rows:
+    missing = []
+    rows, results_rows = [], []
+
+    def engine_failure(e, t):
+        """Why engine e has no result at t threads (text), or None if it has one."""
+        if e != "keras" and e not in selected:
+            return "not run" if not setup_error else setup_error
+        res = engines[(e, t)]
+        if res is None:
+            step = "%s_t%d" % (e, t) if e != "keras2c" else "keras2c"
+            why = errors.get(step) or errors.get("convert_" + e)
+            lines = [l for l in (why or "").splitlines()[1:] if l.strip()]
+            return "FAILED: " + (lines[-1][:160] if lines else "no result")
+        return None
+
+    def engine_cell(e, m, t, kind, reference):
+        """(text, value or None if it does not count, detail dict)."""
+        if e == "keras2c" and t == 2:
+            return "—", None, {"status": "n/a", "why": "single-threaded"}
+        failure = engine_failure(e, t)
+        if failure:
+            return failure, None, {"status": "failed", "why": failure}
+        r = (engines[(e, t)].get("models") or {}).get(m) or {}
+        if "error" in r:
+            status = "unsupported" if r["error"].startswith("unsupported") else "failed"
+            return r["error"], None, {"status": status, "why": r["error"]}
+        key = "latency_ns" if kind == "one" else "batch_samples_per_s"
+        value = r.get(key)
+        if not isinstance(value, (int, float)):
+            return "FAILED: no %s" % key, None, {"status": "failed", "why": "no " + key}
+        diff, note = max_diff(os.path.join(work, "peers", e, "t%d_%s_%s.npy" % (t, m, kind)),
+                              os.path.join(work, reference))
+        text = seconds_text(value / 1e9) if kind == "one" else rate_text(value)
+        detail = {"status": "ok", "value": value, "max_diff": diff, "how": r.get(key.replace("_ns", "_how")
+                  .replace("_samples_per_s", "_how"))}
+        if diff is None:
+            detail.update(status="unchecked", why=note)
+            return "%s UNCHECKED (%s)" % (text, note), None, detail
+        if diff > TOLERANCE:
+            detail.update(status="wrong")
+            return "%s WRONG (diff %.1g)" % (text, diff), None, detail
+        return text, value, detail
+
+    def add_row(workload, measurement, cells, kerasio_text, kerasio_value, kerasio_check, best, vs_best, vs_keras,
+                target, met, extra=None):
+        verdict = met
+        if kerasio_value is None:
+            verdict = "ERROR (no kerasio measurement)"
+        elif kerasio_check is not None:
+            diff, note = kerasio_check
+            if diff is None or diff > TOLERANCE:
+                verdict = "FAILED (kerasio predictions: %s)" % (note if diff is None else "diff %.1g" % diff)
+        rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            workload, measurement, " | ".join(cell_text(c[0]) for c in cells), kerasio_text, best, ratio_text(vs_best),
+            ratio_text(vs_keras), target, verdict))
+        results_rows.append({"workload": workload, "measurement": measurement,
+                             "engines": {e: c[2] for e, c in zip(ENGINES, cells)},
+                             "kerasio": {"value": kerasio_value, "text": kerasio_text,
+                                         "max_diff": None if kerasio_check is None else kerasio_check[0]},
+                             "best_peer": best, "kerasio_vs_best_peer": vs_best, "kerasio_vs_keras": vs_keras,
+                             "target": target, "met": verdict, **(extra or {})})
+
+    def no_cells(text="—"):
+        return [(text, None, {"status": "n/a"}) for _ in ENGINES]
+
+    # ---- latency rows ------------------------------------------------------------------
+    for m in models:
         cells = []
-        for value, star in ((k, False), (o, computed)):
-            if value is None:
-                cells.append("-")
-            else:
-                share = " (%.1f%% of peak)" % (100 * value / peak_gflops) if peak_gflops else ""
-                cells.append("%.2f%s%s" % (value, share, "*" if star else ""))
-        computed_any = computed_any or (computed and o is not None)
-        print("| %s | %s | %s | %s |" % (name, cells[0], cells[1], peak_text))
-    print("\nKeras's GFLOP/s: its samples/s × the FLOPs above; kerasio's: `kerasio bench --json` gflops / "
-          "fit_gflops" + ("; * = kerasio bench reported none, so its samples/s × the FLOPs above" if computed_any
-                          else ""))
-    print("peak: %s" % (("%.1f GFLOP/s = " % peak_gflops) + assumption if peak_gflops else assumption))
+        for e in ENGINES:
+            options = [engine_cell(e, m, t, "one", "keras_%s_one.npy" % m) for t in ((1,) if e == "keras2c" else (1, 2))]
+            counted = [c for c in options if c[1] is not None]
+            cells.append(min(counted, key=lambda c: c[1]) if counted else options[0])
+        lat = [kerasio[(m, t)].get("latency_ns") for t in (1, 2)]
+        lat = [v for v in lat if isinstance(v, (int, float))]
+        ours = min(lat) if lat else None
+        if ours is None:
+            missing.append("kerasio latency %s" % m)
+        if cells[0][1] is None:
+            missing.append("Keras latency %s" % m)
+        peers = [(c[1], TITLES[e]) for e, c in zip(ENGINES, cells) if e != "keras" and c[1] is not None]
+        best = min(peers) if peers else None
+        vs_best = best[0] / ours if best and ours else None
+        vs_keras = cells[0][1] / ours if cells[0][1] and ours else None
+        target = "≥ %.1f× best peer" % LATENCY_TARGET + ("; ≤ 1 µs" if m == "t" else "")
+        if ours is None:
+            met = "ERROR"
+        else:
+            ok = vs_best is None or vs_best >= LATENCY_TARGET
+            ok = ok and (m != "t" or ours <= 1000)
+            met = ("MET" if ok else "MISSED") + (" (no peer)" if vs_best is None else "")
+        add_row(MODELS[m], "1-sample latency", cells, seconds_text(ours and ours / 1e9), ours,
+                max_diff(os.path.join(work, "kerasio_%s_one.npy" % m), os.path.join(work, "keras_%s_one.npy" % m)),
+                "%s (%s)" % (best[1], seconds_text(best[0] / 1e9)) if best else "—", vs_best, vs_keras, target, met)
 
+    # ---- batch throughput rows -----------------------------------------------------------
+    for m in models:
+        if m == "t":
+            continue
+        for t in (1, 2):
+            cells = [engine_cell(e, m, t, "batch", "keras_%s_pred.npy" % m) for e in ENGINES]
+            b = kerasio[(m, t)]
+            ours = b.get("throughput_samples_per_s")
+            ours = ours if isinstance(ours, (int, float)) else None
+            gflops = b.get("gflops") if isinstance(b.get("gflops"), (int, float)) else (
+                ours * flops(m) / 1e9 if ours else None)
+            share = gflops / peak[t] if gflops and peak[t] else None
+            if ours is None:
+                missing.append("kerasio batch %s t%d" % (m, t))
+            if cells[0][1] is None:
+                missing.append("Keras batch %s t%d" % (m, t))
+            peers = [(c[1], TITLES[e]) for e, c in zip(ENGINES, cells) if e != "keras" and c[1] is not None]
+            best = max(peers) if peers else None
+            vs_best = ours / best[0] if best and ours else None
+            vs_keras = ours / cells[0][1] if cells[0][1] and ours else None
+            ours_text = rate_text(ours)
+            if gflops:
+                ours_text += " (%.1f GFLOP/s%s)" % (gflops, ", %.0f%% of peak" % (100 * share) if share else "")
+            if m == "k":
+                target, met = "— (none set)", "—" if ours else "ERROR"
+            else:
+                target = "≥ %.1f× best peer; ≥ %.0f%% of peak" % (BATCH_TARGETS[t], 100 * PEAK_SHARE_TARGET)
+                if ours is None:
+                    met = "ERROR"
+                else:
+                    why = []
+                    if vs_best is not None and vs_best < BATCH_TARGETS[t]:
+                        why.append("peer ratio")
+                    if share is None or share < PEAK_SHARE_TARGET:
+                        why.append("peak share")
+                    met = "MET" if not why else "MISSED (%s)" % ", ".join(why)
+            add_row(MODELS[m], "4096 samples, batch 256, %d thread%s" % (t, "" if t == 1 else "s"), cells,
+                    ours_text, ours,
+                    max_diff(os.path.join(work, "kerasio_%s_pred.npy" % m), os.path.join(work, "keras_%s_pred.npy" % m)),
+                    "%s (%s)" % (best[1], rate_text(best[0])) if best else "—", vs_best, vs_keras, target, met,
+                    {"threads": t, "kerasio_gflops": gflops, "kerasio_peak_share": share, "peak_gflops": peak[t]})
+
+    # ---- training rows -------------------------------------------------------------------
+    for m in models:
+        b = kerasio[(m, 2)]
+        if m == "t":
+            k = keras.get("t_fit_seconds")
+            o = b.get("fit_seconds")
+            k = k if isinstance(k, (int, float)) else None
+            o = o if isinstance(o, (int, float)) else None
+            ratio = k / o if k and o else None
+            cells = no_cells()
+            cells[0] = (seconds_text(k), k, {"status": "ok" if k else "failed", "value": k})
+            if k is None:
+                missing.append("Keras tutorial fit")
+            if o is None:
+                missing.append("kerasio tutorial fit")
+            add_row(MODELS[m], "fit: 187 samples, 20 epochs, batch 1, Adam+MSE (both cores)", cells,
+                    seconds_text(o), o,
+                    max_diff(os.path.join(work, "kerasio_t_fit_pred.npy"), os.path.join(work, "keras_t_fit_pred.npy")),
+                    "—", None, ratio, "≥ %.0f× Keras" % TUTORIAL_FIT_TARGET,
+                    "ERROR" if ratio is None else "MET" if ratio >= TUTORIAL_FIT_TARGET else "MISSED")
+            continue
+        k = keras.get(m + "_fit_samples_per_s")
+        o = b.get("fit_samples_per_s")
+        k = k if isinstance(k, (int, float)) else None
+        o = o if isinstance(o, (int, float)) else None
+        ratio = o / k if k and o else None
+        cells = no_cells()
+        cells[0] = (rate_text(k), k, {"status": "ok" if k else "failed", "value": k})
+        if k is None:
+            missing.append("Keras fit %s" % m)
+        if o is None:
+            missing.append("kerasio fit %s" % m)
+        add_row(MODELS[m], "fit: 4096 samples, 1 epoch, batch 64, Adam+MSE (both cores)", cells, rate_text(o), o,
+                max_diff(os.path.join(work, "kerasio_%s_fit_pred.npy" % m), os.path.join(work, "keras_%s_fit_pred.npy" % m)),
+                "—", None, ratio, "≥ %.0f× Keras" % TRAIN_TARGET,
+                "ERROR" if ratio is None else "MET" if ratio >= TRAIN_TARGET else "MISSED")
+
+    # ---- memory rows -------------------------------------------------------------------
+    if "mem" in workloads:
+        rss = {}
+        for size in ("100k", "1m"):
+            r = load_json(os.path.join(work, "rss_%s.out" % size), last_line=True) or {}
+            rss[size] = r.get("maxrss_kb") if r.get("returncode") == 0 else None
+            if r and r.get("returncode") != 0 and "rss_" + size not in errors:
+                errors["rss_" + size] = "kerasio predict exited with status %s" % r.get("returncode")
+        for size, label in (("100k", "100,000"), ("1m", "1,000,000")):
+            kb = rss[size]
+            if kb is None:
+                missing.append("kerasio peak RSS %s" % size)
+            check = None
+            target, met = "—", "—" if kb else "ERROR"
+            if size == "1m":
+                check = max_diff(os.path.join(work, "kerasio_mem_1m.npy"), os.path.join(work, "keras_mem_pred.npy"),
+                                 rows=keras.get("mem_check_rows", 1000))
+                target = "peak independent of input length (≤ %.2f× the 100k peak)" % MEM_GROWTH_LIMIT
+                if kb and rss["100k"]:
+                    met = "MET" if kb <= MEM_GROWTH_LIMIT * rss["100k"] else "MISSED (%.1f× the 100k peak)" % (
+                        kb / rss["100k"])
+                else:
+                    met = "ERROR"
+            add_row(MODELS["t"], "`kerasio predict` peak RSS, %s samples → .npy" % label, no_cells(),
+                    "%.1f MB" % (kb / 1024) if kb else "—", kb, check, "—", None, None, target, met)
+
+    # ---- print -------------------------------------------------------------------------------
+    version = lambda e: next((engines[(e, t)].get("version") for t in (1, 2) if engines[(e, t)]), None)
+    kerasio_version = (open(os.path.join(work, "kerasio_version")).read().strip()
+                       if os.path.exists(os.path.join(work, "kerasio_version")) else "?")
+    backend = next((b.get("backend") for b in kerasio.values() if b.get("backend")), "?")
+    isa = "AVX-512F" if "avx512f" in flags else "AVX2+FMA" if {"avx2", "fma"} <= flags else "no AVX2"
+    print("## kerasio vs Keras and peers\n")
+    print("- machine: %s, %d cores, %s%s" % (model_name, cores, isa, ", %.0f MHz (%s)" % (mhz, mhz_source) if mhz else ""))
+    print("- peak (assumed): threads × %.2f GHz × %s FLOP/cycle (%s): %s" % (
+        (mhz or 0) / 1000, per_cycle, simd, ", ".join("%d thread%s %.1f GFLOP/s" % (t, "" if t == 1 else "s", peak[t])
+                                                       for t in (1, 2) if peak[t])))
+    print("- kerasio: %s (ComputeBackend %s); KERASIO_THREADS=1/2" % (kerasio_version, re.sub(r", \d+ threads?$", "", backend)))
+    for e in ENGINES:
+        if e == "keras":
+            print("- Keras: Keras %s, TensorFlow %s (%s backend)" % (
+                keras.get("keras_version", "?"), keras.get("tensorflow_version", "?"), keras.get("backend", "?")))
+        elif not models:
+            print("- %s: not run (no model workloads)" % TITLES[e])
+        elif e in selected:
+            print("- %s: %s" % (TITLES[e], version(e) or engine_failure(e, 1) or "?"))
+        else:
+            print("- %s: not run%s" % (TITLES[e], " (%s)" % setup_error if setup_error else " (BENCH_PEERS)"))
+    print("- each engine in its own process per thread count; fastest in-process call; median of %s repetitions "
+          "after a warm-up; latency = the fastest over 1 and 2 threads; speed-up = how many times kerasio is "
+          "faster (time ratio for latency, samples/s ratio for throughput); best peer = fastest of TF Lite, ORT "
+          "(tf2onnx), ORT (native ops), keras2c whose predictions match Keras's within 1e-5 (WRONG cells do not "
+          "count); training and fit: both cores, Keras in one process (keras_workloads.py)" % keras.get("reps", "?"))
+    print("- calls timed: Keras the fastest of model(x), tf.function and tf.function(jit_compile=True) "
+          "(latency) and of predict(batch_size=256), tf.function and XLA per batch of 256 (throughput); TF Lite "
+          "set_tensor+invoke on a batch-1 model, set_tensor+invoke+get_tensor per batch on a batch-256 model "
+          "(default XNNPACK delegate); ORT the fastest of run, run_with_ort_values and IOBinding (latency), run "
+          "per batch of 256 (throughput); keras2c one call per sample, 1 thread; kerasio `kerasio bench --json` "
+          "latency_ns and throughput_samples_per_s")
+    if os.path.exists(os.path.join(work, "elapsed_seconds")):
+        print("- bench/run took %s s up to this report" % open(os.path.join(work, "elapsed_seconds")).read().strip())
+    print()
+    print("| workload | measurement | %s | kerasio | best peer | kerasio vs best peer | kerasio vs Keras | target | met |"
+          % " | ".join(TITLES[e] for e in ENGINES))
+    print("|" + "---|" * (len(ENGINES) + 8))
+    print("\n".join(rows))
+    if models:
+        print("\nFLOPs per sample (forward, 2 per multiply-add, activations not counted): %s" % ", ".join(
+            "%s %s" % (m, "{:,}".format(flops(m))) for m in models))
     if errors:
         print("\nFailed steps:")
         for name, text in errors.items():
-            print("- %s: %s" % (name, " | ".join(line for line in text.splitlines() if line.strip())))
+            print("- %s: %s" % (name, " | ".join(l for l in text.splitlines() if l.strip())[:400]))
+    if missing:
+        print("\nMissing kerasio/Keras measurements: " + ", ".join(missing))
+    step_seconds = {}
+    if os.path.exists(os.path.join(work, "step_seconds")):
+        for line in open(os.path.join(work, "step_seconds")):
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                step_seconds[parts[0]] = int(parts[1])
+    if step_seconds:
+        print("\nSeconds per step: " + ", ".join("%s %d" % kv for kv in step_seconds.items()))
+
+    results = {"machine": {"cpu": model_name, "cores": cores, "isa": isa, "mhz": mhz, "mhz_source": mhz_source,
+                           "flops_per_cycle": per_cycle, "peak_gflops": peak},
+               "versions": {e: version(e) for e in ENGINES} | {"kerasio": kerasio_version},
+               "reps": keras.get("reps"), "workloads": workloads, "peers": selected, "rows": results_rows,
+               "keras_training": {k: v for k, v in keras.items() if "fit" in k},
+               "engines_raw": {"%s_t%d" % k: v for k, v in engines.items() if v},
+               "kerasio_raw": {"%s_t%d" % k: v for k, v in kerasio.items() if v},
+               "errors": errors, "missing": missing, "step_seconds": step_seconds}
+    with open(os.path.join(work, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, default=str)
     return 1 if missing else 0
-
-
-def w1_w2_rows(keras, b1, work, row, get):
-    # W1: the tutorial's fit, seconds (Keras / kerasio).
-    k1, o1 = get(keras, "w1_seconds"), get(b1, "fit_seconds")
-    r1 = k1 / o1 if k1 and o1 else None
-    row("W1 tutorial fit: 187×12×1, 20 epochs, batch 1, Adam+MSE", seconds_text(k1), seconds_text(o1), r1,
-        "≥ 500× faster", None if r1 is None else r1 >= 500,
-        max_diff(work, "kerasio_w1_pred.npy", "keras_w1_pred.npy"))
-    # W2: one-sample latency.
-    k2, o2 = get(keras, "w2_ns"), get(b1, "latency_ns")
-    r2 = k2 / o2 if k2 and o2 else None
-    row("W2 one-sample predict (W1's model, 1×12×1): Keras model(x)", seconds_text(k2 and k2 / 1e9),
-        seconds_text(o2 and o2 / 1e9), r2, "kerasio ≤ 1 µs", None if o2 is None or k2 is None else o2 <= 1000,
-        max_diff(work, "kerasio_w2_pred.npy", "keras_w2_pred.npy"))
-
-
-def w3_w5_rows(keras, b3, rss_keras, rss_ours, work, row, get):
-    # W3: inference throughput.
-    k3, o3 = get(keras, "w3_samples_per_s"), get(b3, "throughput_samples_per_s")
-    r3 = o3 / k3 if k3 and o3 else None
-    k3g = k3 * W3_FLOPS / 1e9 if k3 else None
-    o3g = get(b3, "gflops")
-    row("W3 inference: SimpleRNN(128)+Dense(1), 4096×50×8, batch 256", rate_text(k3, k3g), rate_text(o3, o3g), r3,
-        "≥ 2× Keras", None if r3 is None else r3 >= 2,
-        max_diff(work, "kerasio_w3_pred.npy", "keras_w3_pred.npy"))
-    # W4: training throughput.
-    k4, o4 = get(keras, "w4_samples_per_s"), get(b3, "fit_samples_per_s")
-    r4 = o4 / k4 if k4 and o4 else None
-    k4g = 3 * k4 * W3_FLOPS / 1e9 if k4 else None
-    o4g = get(b3, "fit_gflops")
-    row("W4 training: W3's model, 1 epoch, batch 64, Adam+MSE", rate_text(k4, k4g), rate_text(o4, o4g), r4,
-        "≥ 1.5× Keras", None if r4 is None else r4 >= 1.5,
-        max_diff(work, "kerasio_w4_pred.npy", "keras_w4_pred.npy"))
-    # W5: peak RSS of a predict process.
-    k5 = get(rss_keras, "maxrss_kb") if rss_keras.get("returncode") == 0 else None
-    o5 = get(rss_ours, "maxrss_kb") if rss_ours.get("returncode") == 0 else None
-    r5 = k5 / o5 if k5 and o5 else None
-    row("W5 peak RSS: predict W3's 4096 samples in a fresh process (Python: import keras, load, predict)",
-        "%.0f MB" % (k5 / 1024) if k5 else "-", "%.1f MB" % (o5 / 1024) if o5 else "-", r5,
-        "kerasio ≤ 1/10 of Python", None if r5 is None else r5 >= 10,
-        max_diff(work, "kerasio_w3_pred.npy", "keras_w3_pred.npy"))
-    return k3g, o3g, k4g, o4g
-
-
-def gated_rows(name, layer, gates, keras, bench, work, row, get):
-    """W6 / W7's inference and training rows; their GFLOP/s rows."""
-    label = name.upper()
-    flops = gated_flops(gates)
-    ki, oi = get(keras, name + "_samples_per_s"), get(bench, "throughput_samples_per_s")
-    kt, ot = get(keras, name + "_fit_samples_per_s"), get(bench, "fit_samples_per_s")
-    kig = ki * flops / 1e9 if ki else None
-    ktg = 3 * kt * flops / 1e9 if kt else None
-    # kerasio's own count where `kerasio bench --json` has one, else the same formula as Keras's.
-    oig, oi_computed = get(bench, "gflops"), False
-    if oig is None and oi:
-        oig, oi_computed = oi * flops / 1e9, True
-    otg, ot_computed = get(bench, "fit_gflops"), False
-    if otg is None and ot:
-        otg, ot_computed = 3 * ot * flops / 1e9, True
-    ri = oi / ki if ki and oi else None
-    rt = ot / kt if kt and ot else None
-    extra = " (reset_after)" if layer == "GRU" else ""
-    row("%s inference: %s(128)%s+Dense(1), 4096×50×8, batch 256" % (label, layer, extra),
-        rate_text(ki, kig), rate_text(oi, oig), ri, "≥ 3× Keras", None if ri is None else ri >= 3,
-        max_diff(work, "kerasio_%s_pred.npy" % name, "keras_%s_pred.npy" % name))
-    row("%s training: %s's model, 1 epoch, batch 64, Adam+MSE" % (label, label),
-        rate_text(kt, ktg), rate_text(ot, otg), rt, "≥ 2× Keras", None if rt is None else rt >= 2,
-        max_diff(work, "kerasio_%s_fit_pred.npy" % name, "keras_%s_fit_pred.npy" % name))
-    return [("%s inference" % label, kig, oig, oi_computed), ("%s training" % label, ktg, otg, ot_computed)]
 
 
 if __name__ == "__main__":
