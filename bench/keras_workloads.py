@@ -29,7 +29,7 @@ Workloads (short names as BENCH_ONLY takes them):
   k   stacked LSTM(64, return_sequences=True) + LSTM(64) + Dense(1)
       s, l, g, k: one epoch of training at batch 64 (Adam + MSE) timed here
   mem the tutorial's model (t.h5, untrained) on 100,000 and 1,000,000
-      random 12 x 1 samples (mem_100k.npy, mem_1m.npy); Keras predicts the
+      random 12 x 1 samples (mem_1m.npy, mem_3m.npy); Keras predicts the
       first MEM_CHECK rows of the 1M file (keras_mem_pred.npy)
 """
 import json
@@ -44,7 +44,7 @@ SEED = 1
 SAMPLES, STEPS, FEATURES, UNITS = 4096, 50, 8, 128
 WORKLOADS = ("t", "s", "l", "g", "k", "mem")
 ALIASES = {"w1": "t", "w2": "t", "w3": "s", "w4": "s", "w6": "l", "w7": "g"}
-MEM_SIZES = {"mem_100k.npy": 100_000, "mem_1m.npy": 1_000_000}
+MEM_SIZES = {"mem_1m.npy": 1_000_000, "mem_3m.npy": 3_000_000}
 MEM_CHECK = 1000
 
 

@@ -85,7 +85,7 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
     public static var wholeSequenceProjectionLimit: Int { 1 << 16 }
 
     func projectsEachStep(batch: Int, steps: Int) -> Bool {
-        batch > 1 && steps * batch * cell.projectionSize > Self.wholeSequenceProjectionLimit
+        steps * batch * cell.projectionSize > Self.wholeSequenceProjectionLimit
     }
 
     public func forward(
