@@ -309,9 +309,9 @@ def time_tflite(threads, work, models, reps, result, save):
     except ImportError:
         import tensorflow as tf
         interpreter_cls, how = tf.lite.Interpreter, "tf.lite.Interpreter (TensorFlow %s)" % tf.__version__
-    converted = json.load(open(os.path.join(work, "peers", "tflite", "convert.json"))).get("version", "")
-    result["version"] = how + ("; converted with " + converted if converted else "")
     conv = json.load(open(os.path.join(work, "peers", "tflite", "convert.json")))
+    converted = conv.get("version", "")
+    result["version"] = how + ("; converted with " + converted if converted else "")
     for m in models:
         r = result["models"].setdefault(m, {})
         if conv.get(m) != "ok":

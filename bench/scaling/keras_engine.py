@@ -25,7 +25,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import points as P  # noqa: E402
-from timing import latency_ns, log, pass_rate, short, write_json  # noqa: E402
+from timing import finish_point, latency_ns, log, pass_rate, short, write_json  # noqa: E402
 
 
 def make(work):
@@ -155,10 +155,7 @@ def time_group(work, group, reps, threads, out_path):
             import traceback
             traceback.print_exc()
             r["error"] = "FAILED: " + short(exc)
-        r["seconds"] = time.perf_counter() - started
-        log("keras", "%s: %s" % (p["key"], {k: v for k, v in r.items() if not k.endswith("reps")
-                                            and not k.endswith("reps_ns")}))
-        write_json(out_path, result)
+        finish_point("keras", p["key"], r, started, out_path, result)
     write_json(out_path, result)
 
 

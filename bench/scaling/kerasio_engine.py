@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import points as P  # noqa: E402
-from timing import log, short, write_json  # noqa: E402
+from timing import finish_point, short, write_json  # noqa: E402
 
 
 def time_group(work, group, reps, threads, kerasio, out_path):
@@ -63,9 +63,7 @@ def time_group(work, group, reps, threads, kerasio, out_path):
             r["check"] = {k: {"ok": ok, "worst": worst} for k, (ok, worst) in checks.items()}
         except Exception as exc:
             r["error"] = "FAILED: " + short(exc)
-        r["seconds"] = time.perf_counter() - started
-        log("kerasio", "%s: %s" % (p["key"], {k: v for k, v in r.items() if k != "bench"}))
-        write_json(out_path, result)
+        finish_point("kerasio", p["key"], r, started, out_path, result)
     write_json(out_path, result)
 
 

@@ -50,3 +50,11 @@ def write_json(path, data):
     with open(tmp, "w") as f:
         json.dump(data, f, indent=1)
     os.replace(tmp, path)
+
+
+def finish_point(engine, key, r, started, out_path, result, hidden=("reps", "reps_ns", "bench")):
+    """Stamps a point's seconds, logs it without its per-repetition lists and
+    saves the results so far (a later failure keeps the points already timed)."""
+    r["seconds"] = time.perf_counter() - started
+    log(engine, "%s: %s" % (key, {k: v for k, v in r.items() if not any(k == h or k.endswith(h) for h in hidden)}))
+    write_json(out_path, result)
