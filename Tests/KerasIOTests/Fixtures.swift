@@ -28,10 +28,17 @@ enum Fixtures {
         let format: String?
         /// For weights-only files: the architecture file to use with it.
         let config: String?
+        /// The input array's dtype ("float32", or "int32" ids for Embedding).
+        var inputDtype: String? = nil
+        /// A stateful model: `expected` is one pass over consecutive batches
+        /// of `fixedBatchSize` from zero states.
+        var stateful: Bool? = nil
+        var fixedBatchSize: Int? = nil
 
         enum CodingKeys: String, CodingKey {
-            case name, dir, model, input, expected, layers, activations, format, config
+            case name, dir, model, input, expected, layers, activations, format, config, stateful
             case kerasVersion = "keras_version", stringEncoding = "string_encoding"
+            case inputDtype = "input_dtype", fixedBatchSize = "fixed_batch_size"
         }
 
         var testDescription: String { "\(dir)/\(name)" }
@@ -41,7 +48,8 @@ enum Fixtures {
             Entry(
                 name: name, dir: "\(prefix)/\(dir)", model: "\(prefix)/\(model)", input: "\(prefix)/\(input)",
                 expected: "\(prefix)/\(expected)", kerasVersion: kerasVersion, stringEncoding: stringEncoding,
-                layers: layers, activations: activations, format: format, config: config.map { "\(prefix)/\($0)" })
+                layers: layers, activations: activations, format: format, config: config.map { "\(prefix)/\($0)" },
+                inputDtype: inputDtype, stateful: stateful, fixedBatchSize: fixedBatchSize)
         }
     }
 
@@ -87,6 +95,15 @@ enum Fixtures {
         guard let data = FileManager.default.contents(atPath: path("recurrent/manifest.json")),
               let part = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
         return part.fixtures.map { $0.under("recurrent") }
+    }()
+
+    /// The sequence-layer fixtures (`generate_sequence_layers.py`: Masking,
+    /// Embedding, Bidirectional, TimeDistributed, stateful, activation and
+    /// identity layers), paths relative to `fixtures/`.
+    static let sequenceLayers: [Entry] = {
+        guard let data = FileManager.default.contents(atPath: path("sequence_layers/manifest.json")),
+              let part = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+        return part.fixtures.map { $0.under("sequence_layers") }
     }()
 
     static func entry(_ dir: String, _ name: String) throws -> Entry {
