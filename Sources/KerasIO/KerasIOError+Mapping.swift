@@ -9,7 +9,7 @@ extension KerasIOError {
     public init(_ error: RuntimeError, file: String) {
         let kind: Kind
         switch error {
-        case .inputShapeMismatch: kind = .inputMismatch
+        case .inputShapeMismatch, .invalidInput: kind = .inputMismatch
         case .invalidTensor: kind = .invalidArrayFile
         case .parameterShapeMismatch, .parameterCountMismatch: kind = .weightMismatch
         case .incompatibleLayer: kind = .unsupportedOption

@@ -42,6 +42,39 @@ public protocol Layer: Sendable {
     func forward(
         _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
         into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>)
+
+    // Masks and carried state (`SequenceContext.swift` has the defaults:
+    // no mask made, masks passed on, nothing carried).
+
+    /// Whether the layer makes a timestep mask for the layers after it
+    /// (Keras's `Masking`, `Embedding(mask_zero=True)`).
+    var createsMask: Bool { get }
+    /// Writes the `(batch, steps)` mask (1 kept, 0 masked) of this input.
+    func writeMask(
+        _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int], into mask: UnsafeMutablePointer<Float>)
+    /// Whether a mask that reaches the layer goes on with its output (Keras's
+    /// `compute_mask`): true for per-step layers, false for a recurrent
+    /// layer that returns only its last output.
+    var passesMask: Bool { get }
+    /// Why the layer cannot take a timestep mask, or nil if it can.
+    var maskRefusal: String? { get }
+    /// Floats per sample of state the layer can carry from one call to the
+    /// next (a recurrent layer's), 0 for layers that carry nothing.
+    var carriedStateSize: Int { get }
+    /// Whether the layer carries its state between calls even in a plain
+    /// `predict` (Keras's `stateful=True`).
+    var isStateful: Bool { get }
+    /// Throws when the values of a model input (this layer being the first)
+    /// are ones the layer cannot take; the default takes any.
+    func checkInput(_ input: UnsafeBufferPointer<Float>, sampleShape: [Int]) throws
+    /// Why the layer cannot advance chunk by chunk in a `StreamingSession`, or nil.
+    var streamingRefusal: String? { get }
+    /// The forward pass with the mask the input carries and the layer's
+    /// carried state (see `SequenceContext`); layers that use neither take
+    /// the default, which is the plain pointer forward.
+    func forward(
+        _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int], context: SequenceContext,
+        into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>)
 }
 
 extension Layer {

@@ -12,6 +12,8 @@ public enum RuntimeError: Error, LocalizedError, Sendable, Equatable {
     case parameterCountMismatch(layer: String, expected: [String], actualCount: Int)
     /// Layers that cannot follow each other.
     case incompatibleLayer(layer: String, detail: String)
+    /// Input values a layer cannot take (an Embedding id out of range).
+    case invalidInput(String)
 
     public var errorDescription: String? {
         switch self {
@@ -28,6 +30,8 @@ public enum RuntimeError: Error, LocalizedError, Sendable, Equatable {
                 + "got \(actualCount)"
         case .incompatibleLayer(let layer, let detail):
             return "layer '\(layer)': \(detail)"
+        case .invalidInput(let detail):
+            return detail
         }
     }
 }

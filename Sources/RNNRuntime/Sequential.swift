@@ -22,20 +22,70 @@ public struct Sequential: Sendable {
     private let weightCount: Int
     /// Identifies these layer shapes to a `PredictionWorkspace`.
     let shapeToken = ShapeToken()
+    /// How masks and carried state flow through each layer.
+    let flow: [LayerFlow]
+    /// The batch size a stateful model is built for (Keras's fixed
+    /// `batch_shape[0]`), or nil for a model that takes any batch.
+    public let fixedBatchSize: Int?
 
-    public init(name: String = "sequential", inputShape: [Int?], layers: [any Layer]) throws {
+    /// - Parameter fixedBatchSize: required when a layer carries state
+    ///   between calls (a stateful recurrent layer): its state is per batch row.
+    public init(name: String = "sequential", inputShape: [Int?], layers: [any Layer], fixedBatchSize: Int? = nil) throws {
         var shape = inputShape
         var shapes: [[Int?]] = []
+        var flow: [LayerFlow] = []
+        var masked = false, stateOffset = 0, stateful: (any Layer)? = nil
         for layer in layers {
+            if layer.isStateful, stateful == nil { stateful = layer }
+            if masked, let refusal = layer.maskRefusal {
+                throw RuntimeError.incompatibleLayer(layer: layer.name, detail: refusal)
+            }
             shape = try layer.outputShape(forInputShape: shape)
             shapes.append(shape)
+            flow.append(LayerFlow(receivesMask: masked, createsMask: layer.createsMask, stateOffset: stateOffset))
+            // A mask lives on a steps axis: it ends where the output has none.
+            masked = (layer.createsMask || (masked && layer.passesMask)) && shape.count >= 2
+            stateOffset += layer.carriedStateSize
+        }
+        if let stateful {
+            guard let fixedBatchSize, fixedBatchSize >= 1 else {
+                throw RuntimeError.incompatibleLayer(
+                    layer: stateful.name, detail: "a stateful layer needs the model's fixed batch size (its state is kept per batch row)")
+            }
         }
         self.name = name
         self.inputShape = inputShape
         self.layers = layers
         self.layerOutputShapes = shapes
         self.weightCount = layers.reduce(0) { $0 + $1.parameterCount }
+        self.flow = flow
+        self.carriedStatePerSample = stateOffset
+        self.isStateful = stateful != nil
+        self.fixedBatchSize = stateful != nil ? fixedBatchSize : nil
     }
+
+    /// One layer's place in the flow of masks and state.
+    struct LayerFlow {
+        /// A mask reaches the layer with its input.
+        let receivesMask: Bool
+        /// The layer writes a new mask from its input.
+        let createsMask: Bool
+        /// Where the layer's carried state starts, in floats per sample of
+        /// the model's state (`carriedStatePerSample` in all).
+        let stateOffset: Int
+    }
+
+    /// Floats per sample of state the layers can carry from one call to the
+    /// next (what a `StreamingSession` keeps).
+    public let carriedStatePerSample: Int
+
+    /// True when a layer keeps state from one batch to the next (Keras's
+    /// `stateful=True`): `predict` then runs batches of `fixedBatchSize` in
+    /// order, each starting from the state the one before left.
+    public let isStateful: Bool
+
+    /// True when a layer makes a timestep mask.
+    var makesMasks: Bool { flow.contains { $0.createsMask } }
 
     /// The per-sample shape of the model's output.
     public var outputShape: [Int?] { layerOutputShapes.last ?? inputShape }
@@ -62,6 +112,17 @@ public struct Sequential: Sendable {
         let batch = input.shape[0]
         let sampleShape = Array(input.shape.dropFirst())
         let outputSampleShape = try concreteOutputShape(forSampleShape: sampleShape)
+        if isStateful {
+            // Batches in order, each from the state the one before left: one thread.
+            var output = [Float](repeating: 0, count: batch * outputSampleShape.reduce(1, *))
+            try input.scalars.withUnsafeBufferPointer { x in
+                try output.withUnsafeMutableBufferPointer { y in
+                    try predict(x, shape: input.shape, into: y, workspace: PredictionWorkspace())
+                }
+            }
+            return Tensor(uncheckedShape: [batch] + outputSampleShape, scalars: output)
+        }
+        try input.scalars.withUnsafeBufferPointer { try layers.first?.checkInput($0, sampleShape: sampleShape) }
         let steps = input.rank == 3 ? input.shape[1] : 1
         let parts = predictionPartCount(samples: batch, steps: steps)
         let perSample = input.count / batch, perOutput = outputSampleShape.reduce(1, *)

@@ -6,6 +6,9 @@ public enum WeightInitializer: Sendable, Equatable {
     /// LSTM's `unit_forget_bias=True`: zeros, with ones over the forget
     /// gate's block (the second of the four blocks i, f, c, o).
     case unitForgetBias(units: Int)
+    /// Uniform in `[-limit, limit)` (Keras's `RandomUniform(-limit, limit)`,
+    /// an `Embedding`'s default with limit 0.05).
+    case uniform(limit: Float)
 
     func make(_ shape: [Int], random: inout RandomSource) -> Tensor {
         switch self {
@@ -15,6 +18,9 @@ public enum WeightInitializer: Sendable, Equatable {
             return Initializers.glorotUniform(shape, random: &random)
         case .orthogonal:
             return Initializers.orthogonal(shape, random: &random)
+        case .uniform(let limit):
+            let values = (0..<shape.reduce(1, *)).map { _ in (random.uniform() * 2 - 1) * limit }
+            return Tensor(uncheckedShape: shape, scalars: values)
         case .unitForgetBias(let units):
             var bias = Tensor(zeros: shape)
             for j in units..<min(2 * units, bias.count) { bias.scalars[j] = 1 }

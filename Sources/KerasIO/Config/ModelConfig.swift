@@ -21,6 +21,10 @@ public struct ModelConfig: Sendable, Equatable {
     /// The per-sample input shape (without the batch), from the `InputLayer`,
     /// the first layer's `batch_input_shape`, or Keras 3's build config.
     public let inputShape: ConfigShape
+    /// The batch size the input shape fixes (a stateful model's), or nil.
+    public let inputBatchSize: Int?
+    /// The input's dtype from the `InputLayer` ("float32" without one).
+    public let inputDType: String
     /// The layers that compute, without the `InputLayer`.
     public let computingLayers: [LayerConfig]
     /// Each of `computingLayers`' position in the config's `layers` list, for messages.
@@ -120,6 +124,8 @@ public struct ModelConfig: Sendable, Equatable {
         }
         self.layers = layers
         inputShape = Array(batchShape.dropFirst())
+        inputBatchSize = batchShape.first.flatMap { $0 }
+        inputDType = layers.first?.decoded(as: InputLayerConfig.self)?.dtype.name ?? "float32"
         var computing: [LayerConfig] = [], computingPositions: [Int] = []
         computing.reserveCapacity(layers.count)
         computingPositions.reserveCapacity(layers.count)

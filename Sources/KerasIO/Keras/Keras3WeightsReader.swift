@@ -24,26 +24,33 @@ enum Keras3WeightsReader {
             let key = uniqueName(snakeCase(classNames[index]), &usedNames)
             visited.insert(key)
             let specs = layer.parameterSpecs
-            let owner = KerasLayerRegistry.mapping(forClass: classNames[index])?.weightOwner ?? .layer
-            let varsPath = "\(key)/\(owner.keras3VarsPath)"
             if specs.isEmpty { continue }
-            guard layersGroup.contains(varsPath) else {
-                throw KerasIOError(
-                    .missingWeight, file: file,
-                    "no weights for layer \(Quoted(layer.name)) (expected \(Quoted("/layers/" + varsPath)))")
-            }
-            let vars = try layersGroup.group(varsPath)
-            let stored = try vars.childNames().filter { Int($0) != nil }.sorted { Int($0)! < Int($1)! }
-            guard stored.count == specs.count else {
-                throw KerasIOError(
-                    .weightMismatch, file: file,
-                    "layer \(Quoted(layer.name)) has \(stored.count) weights in \(Quoted("/layers/" + varsPath)), "
-                        + "the config needs \(specs.count) (\(specs.map(\.name).joined(separator: ", ")))")
-            }
+            let mapping = KerasLayerRegistry.mapping(forClass: classNames[index]) ?? (try? KerasLayerRegistry.mapping(for: layer))
+            let groups = (mapping?.weightGroups(of: layer) ?? KerasWeightOwner.layer.groups(layer: layer.name, count: specs.count))
+                .filter { $0.count > 0 }
             var tensors: [Tensor] = []
-            for (position, spec) in specs.enumerated() {
-                let dataset = try vars.dataset(String(position))
-                tensors.append(try dataset.readWeight(spec, layer: layer.name, file: file))
+            var position = 0
+            for group in groups {
+                let varsPath = "\(key)/\(group.keras3Path)"
+                let groupSpecs = specs[position..<min(position + group.count, specs.count)]
+                position += group.count
+                guard layersGroup.contains(varsPath) else {
+                    throw KerasIOError(
+                        .missingWeight, file: file,
+                        "no weights for layer \(Quoted(layer.name)) (expected \(Quoted("/layers/" + varsPath)))")
+                }
+                let vars = try layersGroup.group(varsPath)
+                let stored = try vars.childNames().filter { Int($0) != nil }.sorted { Int($0)! < Int($1)! }
+                guard stored.count == groupSpecs.count else {
+                    throw KerasIOError(
+                        .weightMismatch, file: file,
+                        "layer \(Quoted(layer.name)) has \(stored.count) weights in \(Quoted("/layers/" + varsPath)), "
+                            + "the config needs \(groupSpecs.count) (\(groupSpecs.map(\.name).joined(separator: ", ")))")
+                }
+                for (offset, spec) in groupSpecs.enumerated() {
+                    let dataset = try vars.dataset(String(offset))
+                    tensors.append(try dataset.readWeight(spec, layer: layer.name, file: file))
+                }
             }
             try network.setParameters(tensors, ofLayerAt: index)
         }

@@ -30,12 +30,18 @@ enum ModelBuilder {
                         "with this layer the model has more than kerasio's limit of \(ConfigLimits.maximumModelParameters) weights")
                 }
                 total = sum
+                if index > 1, type(of: layerConfig.mapping).inputDType != nil {
+                    throw ConfigProblem(
+                        .unsupportedOption, at: place,
+                        "takes integer ids, so kerasio runs it only as the model's first layer, on the model input")
+                }
                 // `plan` has checked that the features are fixed where the layer needs them.
                 let features = shape.last.flatMap { $0 } ?? 0
                 layers.append(try layerConfig.mapping.makeLayer(features: features, generation: generation, at: place))
                 shape = planned.outputShape
             }
-            return try Sequential(name: config.name, inputShape: config.inputShape, layers: layers)
+            return try Sequential(
+                name: config.name, inputShape: config.inputShape, layers: layers, fixedBatchSize: config.inputBatchSize)
         } catch let problem as ConfigProblem {
             throw problem.error(file: file)
         } catch let error as RuntimeError {

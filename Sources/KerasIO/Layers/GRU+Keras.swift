@@ -17,9 +17,14 @@ struct GRUConfig: KerasLayerMapping, Equatable {
     let resetAfter: Bool?
 
     init(_ c: ConfigFields) throws {
-        options = try RecurrentOptions(c, nameBase: Self.nameBase)
-        gates = try GateOptions(c, className: Self.className)
-        resetAfter = c.has("reset_after") ? try c.bool("reset_after", default: true) : nil
+        try self.init(c, cell: c)
+    }
+
+    /// The layer's keys from `c`, the cell's from `cell` (`RNN(cell)`'s `cell` config).
+    init(_ c: ConfigFields, cell: ConfigFields) throws {
+        options = try RecurrentOptions(c, cell: cell, nameBase: Self.nameBase)
+        gates = try GateOptions(cell, className: Self.className)
+        resetAfter = cell.has("reset_after") ? try cell.bool("reset_after", default: true) : nil
     }
 
     var name: String { options.name }
@@ -36,13 +41,15 @@ struct GRUConfig: KerasLayerMapping, Equatable {
     }
 
     func makeLayer(features: Int, generation: KerasGeneration, at place: ConfigPlace) throws -> any Layer {
-        GRU(
+        var layer = GRU(
             name: name, inputSize: features, units: options.units,
             activation: try options.resolvedActivation(generation: generation, at: place),
             recurrentActivation: try gates.resolvedRecurrentActivation(generation: generation, at: place),
             useBias: options.useBias, resetAfter: resolvedResetAfter(generation), implementation: gates.implementation,
-            returnSequences: options.returnSequences, goBackwards: options.goBackwards,
+            returnSequences: options.returnSequences, goBackwards: options.goBackwards, stateful: options.stateful,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
+        layer.zeroOutputForMask = options.zeroOutputForMask
+        return layer
     }
 
     static func describes(_ layer: any Layer) -> Bool { layer is GRU }

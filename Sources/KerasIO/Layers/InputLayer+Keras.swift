@@ -18,13 +18,25 @@ struct InputLayerConfig: KerasLayerMapping, Equatable {
     init(_ c: ConfigFields) throws {
         name = c.place.name ?? Self.nameBase
         batchShape = try declaredShape(c, preferring: "batch_shape", then: "batch_input_shape")
-        dtype = try c.dtype()
+        // Integer inputs are ids for an Embedding (checked where it reads them).
+        let name = c.value("dtype")?.kind == .object ? try c.dtype().name : try c.string("dtype") ?? "float32"
+        guard InputLayerConfig.inputDTypes.contains(name) else {
+            throw c.problem(
+                .unsupportedOption,
+                "input dtype \(ConfigText.identifier(name, limit: 40)) is not supported; kerasio takes float32 or float64 "
+                    + "inputs, or integer ids (int8 to int64, uint8 to uint32) for an Embedding")
+        }
+        dtype = DTypePolicy(name: name)
         sparse = try c.bool("sparse", default: false)
         ragged = try c.bool("ragged", default: false)
         if sparse || ragged {
             throw c.problem(.unsupportedOption, "the input is \(sparse ? "sparse" : "ragged"); kerasio takes dense inputs only")
         }
     }
+
+    /// The input dtypes kerasio reads: floats, and integers whose every
+    /// value is exact in float32 below an Embedding's 2^24 rows.
+    static let inputDTypes: Set<String> = ["float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"]
 
     var declaredBatchInputShape: ConfigShape? { batchShape }
     var activationName: String? { nil }

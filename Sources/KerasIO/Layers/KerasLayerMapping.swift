@@ -42,6 +42,65 @@ protocol KerasLayerMapping: Sendable {
 
     /// Whether two decoded configs are the same (for `LayerConfig`'s `==`).
     func isEqual(to other: any KerasLayerMapping) -> Bool
+
+    /// Where `layer`'s weights live in files, in order (the default follows
+    /// `weightOwner`; wrappers list their inner layers' groups).
+    static func weightGroups(of layer: any Layer) -> [KerasWeightGroup]
+
+    /// The dtype of the model input when this is the first layer
+    /// (`Embedding` takes int32 ids); nil for float32.
+    static var inputDType: String? { get }
+}
+
+extension KerasLayerMapping {
+    static func weightGroups(of layer: any Layer) -> [KerasWeightGroup] {
+        weightOwner.groups(layer: layer.name, count: layer.parameterSpecs.count)
+    }
+
+    static var inputDType: String? { nil }
+}
+
+/// One group of a layer's consecutive weights and where it lives in each
+/// file layout. Groups without weights stand for the empty `vars` groups
+/// Keras 3 writes for every object it tracks.
+struct KerasWeightGroup: Sendable, Equatable {
+    /// Below `layers/<key>/` in Keras 3 files: `vars`, `cell/vars`,
+    /// `forward_layer/cell/vars`, `layer/vars`.
+    let keras3Path: String
+    /// The `name` attribute Keras 3 gives that group (the object's name).
+    let keras3Name: String
+    /// What stands between the layer's name and the weight's in legacy
+    /// `.h5` weight names, per generation: `lstm_cell` in
+    /// `lstm/lstm_cell/kernel:0`; empty for none.
+    let legacyOwner: String
+    let legacyOwnerKeras2: String
+    /// How many of the layer's weights, in order, the group holds.
+    let count: Int
+
+    init(keras3Path: String, keras3Name: String, legacyOwner: String, legacyOwnerKeras2: String? = nil, count: Int) {
+        self.keras3Path = keras3Path
+        self.keras3Name = keras3Name
+        self.legacyOwner = legacyOwner
+        self.legacyOwnerKeras2 = legacyOwnerKeras2 ?? legacyOwner
+        self.count = count
+    }
+
+    /// The same group one level down, under `prefix` (a wrapper's attribute
+    /// name in Keras 3, the inner object's name in legacy names).
+    func nested(keras3Prefix: String, legacyPrefix: String, legacyPrefixKeras2: String? = nil) -> KerasWeightGroup {
+        func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : b.isEmpty ? a : "\(a)/\(b)" }
+        return KerasWeightGroup(
+            keras3Path: "\(keras3Prefix)/\(keras3Path)", keras3Name: keras3Name,
+            legacyOwner: join(legacyPrefix, legacyOwner),
+            legacyOwnerKeras2: join(legacyPrefixKeras2 ?? legacyPrefix, legacyOwnerKeras2), count: count)
+    }
+
+    /// The legacy `.h5` dataset name of a weight of this group.
+    func legacyWeightName(layer: String, model: String, parameter: String, keras: KerasGeneration) -> String {
+        let inner = keras == .keras3 ? legacyOwner : legacyOwnerKeras2
+        let owner = inner.isEmpty ? layer : "\(layer)/\(inner)"
+        return keras == .keras3 ? "\(model)/\(owner)/\(parameter)" : "\(owner)/\(parameter):0"
+    }
 }
 
 extension KerasLayerMapping where Self: Equatable {
@@ -58,18 +117,14 @@ enum KerasWeightOwner: Sendable {
     /// names (`lstm/lstm_cell/kernel:0`); Keras 3 stores it at `layers/<key>/cell/vars`.
     case cell(cellName: String)
 
-    /// The legacy `.h5` dataset name of a weight.
-    func legacyWeightName(layer: String, model: String, parameter: String, keras: KerasGeneration) -> String {
-        var owner = layer
-        if case .cell(let cellName) = self { owner = "\(layer)/\(cellName)" }
-        return keras == .keras3 ? "\(model)/\(owner)/\(parameter)" : "\(owner)/\(parameter):0"
-    }
-
-    /// The Keras 3 weights-file group holding the variables, below `layers/<key>`.
-    var keras3VarsPath: String {
+    /// The groups of a layer named `layer` with `count` weights.
+    func groups(layer: String, count: Int) -> [KerasWeightGroup] {
         switch self {
-        case .layer: return "vars"
-        case .cell: return "cell/vars"
+        case .layer:
+            return [KerasWeightGroup(keras3Path: "vars", keras3Name: layer, legacyOwner: "", count: count)]
+        case .cell(let cellName):
+            return [KerasWeightGroup(keras3Path: "vars", keras3Name: layer, legacyOwner: "", count: 0),
+                    KerasWeightGroup(keras3Path: "cell/vars", keras3Name: cellName, legacyOwner: cellName, count: count)]
         }
     }
 }

@@ -10,6 +10,11 @@ enum KerasLayerRegistry {
         GRUConfig.self,
         DenseConfig.self,
         DropoutConfig.self,
+        MaskingConfig.self,
+        EmbeddingConfig.self,
+        TimeDistributedConfig.self,
+        BidirectionalConfig.self,
+        RNNConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =

@@ -16,9 +16,14 @@ struct LSTMConfig: KerasLayerMapping, Equatable {
     let unitForgetBias: Bool
 
     init(_ c: ConfigFields) throws {
-        options = try RecurrentOptions(c, nameBase: Self.nameBase)
-        gates = try GateOptions(c, className: Self.className)
-        unitForgetBias = try c.bool("unit_forget_bias", default: true)
+        try self.init(c, cell: c)
+    }
+
+    /// The layer's keys from `c`, the cell's from `cell` (`RNN(cell)`'s `cell` config).
+    init(_ c: ConfigFields, cell: ConfigFields) throws {
+        options = try RecurrentOptions(c, cell: cell, nameBase: Self.nameBase)
+        gates = try GateOptions(cell, className: Self.className)
+        unitForgetBias = try cell.bool("unit_forget_bias", default: true)
     }
 
     var name: String { options.name }
@@ -30,13 +35,15 @@ struct LSTMConfig: KerasLayerMapping, Equatable {
     }
 
     func makeLayer(features: Int, generation: KerasGeneration, at place: ConfigPlace) throws -> any Layer {
-        LSTM(
+        var layer = LSTM(
             name: name, inputSize: features, units: options.units,
             activation: try options.resolvedActivation(generation: generation, at: place),
             recurrentActivation: try gates.resolvedRecurrentActivation(generation: generation, at: place),
             useBias: options.useBias, unitForgetBias: unitForgetBias, implementation: gates.implementation,
-            returnSequences: options.returnSequences, goBackwards: options.goBackwards,
+            returnSequences: options.returnSequences, goBackwards: options.goBackwards, stateful: options.stateful,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
+        layer.zeroOutputForMask = options.zeroOutputForMask
+        return layer
     }
 
     static func describes(_ layer: any Layer) -> Bool { layer is LSTM }

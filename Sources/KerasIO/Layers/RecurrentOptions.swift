@@ -16,24 +16,27 @@ struct RecurrentOptions: Sendable, Equatable {
     let recurrentDropout: Float
     let dtype: DTypePolicy
     let batchInputShape: ConfigShape?
+    let stateful: Bool
+    /// Keras's `zero_output_for_mask` (tf.keras writes it only when true).
+    let zeroOutputForMask: Bool
 
-    init(_ c: ConfigFields, nameBase: String) throws {
+    /// Reads the layer's keys from `c` and the cell's (units, activation,
+    /// use_bias, dropout rates) from `cell`: the same object for `LSTM`,
+    /// the `cell` config for `RNN(LSTMCell)`.
+    init(_ c: ConfigFields, cell: ConfigFields? = nil, nameBase: String) throws {
+        let cell = cell ?? c
         name = c.place.name ?? nameBase
-        units = try c.size("units", limit: ConfigLimits.maximumUnits)
-        activation = try c.activation(default: "tanh")
-        useBias = try c.bool("use_bias", default: true)
+        units = try cell.size("units", limit: ConfigLimits.maximumUnits)
+        activation = try cell.activation(default: "tanh")
+        useBias = try cell.bool("use_bias", default: true)
         returnSequences = try c.bool("return_sequences", default: false)
         goBackwards = try c.bool("go_backwards", default: false)
-        dropout = try c.rate("dropout", default: 0)
-        recurrentDropout = try c.rate("recurrent_dropout", default: 0)
+        dropout = try cell.rate("dropout", default: 0)
+        recurrentDropout = try cell.rate("recurrent_dropout", default: 0)
         dtype = try c.dtype()
         batchInputShape = try declaredShape(c, preferring: "batch_input_shape", then: "batch_shape")
-        if try c.bool("stateful", default: false) {
-            throw c.problem(
-                .unsupportedOption,
-                "stateful=True is not supported: kerasio does not run stateful RNNs yet, "
-                    + "and running one without its carried state would give different numbers")
-        }
+        stateful = try c.bool("stateful", default: false)
+        zeroOutputForMask = try c.bool("zero_output_for_mask", default: false)
         if try c.bool("return_state", default: false) {
             throw c.problem(.unsupportedOption, "return_state=True is not supported: a Sequential chain cannot pass the state on")
         }
@@ -71,9 +74,13 @@ extension RecurrentOptions {
     ) -> [(String, JSONText)] {
         var members: [(String, JSONText)] = [
             ("return_sequences", .bool(layer.returnSequences)), ("return_state", .bool(false)),
-            ("go_backwards", .bool(layer.goBackwards)), ("stateful", .bool(false)), ("unroll", .bool(false)),
+            ("go_backwards", .bool(layer.goBackwards)), ("stateful", .bool(layer.isStateful)), ("unroll", .bool(false)),
         ]
-        // tf.keras 2 knows time_major; Keras 3 refuses the key.
+        // Keras 3 always writes zero_output_for_mask, tf.keras only when true;
+        // tf.keras 2 knows time_major, which Keras 3 refuses.
+        if dialect != .keras2H5 || layer.zeroOutputForMask {
+            members.append(("zero_output_for_mask", .bool(layer.zeroOutputForMask)))
+        }
         if dialect == .keras2H5 { members.append(("time_major", .bool(false))) }
         return members + cellMembers
     }
@@ -95,6 +102,7 @@ struct GateOptions: Sendable, Equatable {
     let implementation: Int
 
     init(_ c: ConfigFields, className: String) throws {
+        // `c` holds the cell's keys: the layer's own, or RNN(cell)'s `cell` config.
         recurrentActivation = c.has("recurrent_activation") ? try c.activation("recurrent_activation", default: "sigmoid") : nil
         implementation = try c.optionalInteger("implementation") ?? 2
         guard implementation == 1 || implementation == 2 else {

@@ -9,7 +9,12 @@ struct SimpleRNNConfig: KerasLayerMapping, Equatable {
     let options: RecurrentOptions
 
     init(_ c: ConfigFields) throws {
-        options = try RecurrentOptions(c, nameBase: Self.nameBase)
+        try self.init(c, cell: c)
+    }
+
+    /// The layer's keys from `c`, the cell's from `cell` (`RNN(cell)`'s `cell` config).
+    init(_ c: ConfigFields, cell: ConfigFields) throws {
+        options = try RecurrentOptions(c, cell: cell, nameBase: Self.nameBase)
     }
 
     var name: String { options.name }
@@ -21,11 +26,13 @@ struct SimpleRNNConfig: KerasLayerMapping, Equatable {
     }
 
     func makeLayer(features: Int, generation: KerasGeneration, at place: ConfigPlace) throws -> any Layer {
-        SimpleRNN(
+        var layer = SimpleRNN(
             name: name, inputSize: features, units: options.units,
             activation: try options.resolvedActivation(generation: generation, at: place),
-            useBias: options.useBias, returnSequences: options.returnSequences, goBackwards: options.goBackwards,
+            useBias: options.useBias, returnSequences: options.returnSequences, goBackwards: options.goBackwards, stateful: options.stateful,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
+        layer.zeroOutputForMask = options.zeroOutputForMask
+        return layer
     }
 
     static func describes(_ layer: any Layer) -> Bool { layer is SimpleRNN }

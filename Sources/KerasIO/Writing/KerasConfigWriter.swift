@@ -75,7 +75,9 @@ enum KerasConfigWriter {
         return wrap("InputLayer", config, inputShape: nil, dialect: dialect)
     }
 
-    private static func layerConfig(_ layer: any Layer, inputShape: [Int?], dialect: Dialect) throws -> JSONText {
+    /// One layer's `{class_name, config}` (plus the archive's keys); a
+    /// wrapper's inner layers are written by this too, without `inputShape`.
+    static func layerConfig(_ layer: any Layer, inputShape: [Int?]?, dialect: Dialect) throws -> JSONText {
         var members: [(String, JSONText)] = [
             ("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", dtypePolicy(dialect)),
         ]

@@ -102,9 +102,14 @@ public enum KerasModelWriter {
         try weights.writeStringArrayAttribute("layer_names", network.layers.map(\.name))
         for layer in network.layers {
             let group = try weights.createGroup(layer.name)
-            let owner = try KerasLayerRegistry.mapping(for: layer).weightOwner
-            let names = layer.parameterSpecs.map {
-                owner.legacyWeightName(layer: layer.name, model: network.name, parameter: $0.name, keras: keras)
+            let groups = try KerasLayerRegistry.mapping(for: layer).weightGroups(of: layer)
+            var names: [String] = []
+            var specs = layer.parameterSpecs[...]
+            for group in groups where group.count > 0 {
+                names += specs.prefix(group.count).map {
+                    group.legacyWeightName(layer: layer.name, model: network.name, parameter: $0.name, keras: keras)
+                }
+                specs = specs.dropFirst(group.count)
             }
             try group.writeStringArrayAttribute("weight_names", names)
             for (name, tensor) in zip(names, layer.parameters) {
@@ -123,15 +128,14 @@ public enum KerasModelWriter {
         for layer in network.layers {
             let mapping = try KerasLayerRegistry.mapping(for: layer)
             let key = Keras3WeightsReader.uniqueName(Keras3WeightsReader.snakeCase(mapping.className), &used)
-            let own = try root.createGroup("layers/\(key)/vars")
-            try own.writeStringAttribute("name", layer.name)
-            var target = own
-            if case .cell(let cellName) = mapping.weightOwner {
-                target = try root.createGroup("layers/\(key)/\(mapping.weightOwner.keras3VarsPath)")
-                try target.writeStringAttribute("name", cellName)
-            }
-            for (index, tensor) in layer.parameters.enumerated() {
-                try target.createDataset(String(index), shape: tensor.shape, floats: tensor.scalars)
+            var tensors = layer.parameters[...]
+            for group in mapping.weightGroups(of: layer) {
+                let target = try root.createGroup("layers/\(key)/\(group.keras3Path)")
+                try target.writeStringAttribute("name", group.keras3Name)
+                for (index, tensor) in tensors.prefix(group.count).enumerated() {
+                    try target.createDataset(String(index), shape: tensor.shape, floats: tensor.scalars)
+                }
+                tensors = tensors.dropFirst(group.count)
             }
         }
         let modelVars = try root.createGroup("vars")

@@ -208,7 +208,8 @@ extension RNN where Cell == GRUCell {
     public init(
         name: String = "gru", inputSize: Int, units: Int, activation: Activation = .tanh,
         recurrentActivation: Activation = .sigmoid, useBias: Bool = true, resetAfter: Bool = true,
-        implementation: Int = 2, returnSequences: Bool = false, goBackwards: Bool = false, dropout: Float = 0, recurrentDropout: Float = 0
+        implementation: Int = 2, returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+        dropout: Float = 0, recurrentDropout: Float = 0
     ) {
         self.init(
             name: name,
@@ -216,6 +217,6 @@ extension RNN where Cell == GRUCell {
                 inputSize: inputSize, units: units, activation: activation, recurrentActivation: recurrentActivation,
                 useBias: useBias, resetAfter: resetAfter, implementation: implementation,
                 dropout: dropout, recurrentDropout: recurrentDropout),
-            returnSequences: returnSequences, goBackwards: goBackwards)
+            returnSequences: returnSequences, goBackwards: goBackwards, stateful: stateful)
     }
 }

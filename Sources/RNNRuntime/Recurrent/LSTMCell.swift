@@ -147,7 +147,7 @@ extension RNN where Cell == LSTMCell {
         name: String = "lstm", inputSize: Int, units: Int, activation: Activation = .tanh,
         recurrentActivation: Activation = .sigmoid, useBias: Bool = true, unitForgetBias: Bool = true,
         implementation: Int = 2, returnSequences: Bool = false, goBackwards: Bool = false,
-        dropout: Float = 0, recurrentDropout: Float = 0
+        stateful: Bool = false, dropout: Float = 0, recurrentDropout: Float = 0
     ) {
         self.init(
             name: name,
@@ -155,6 +155,6 @@ extension RNN where Cell == LSTMCell {
                 inputSize: inputSize, units: units, activation: activation, recurrentActivation: recurrentActivation,
                 useBias: useBias, unitForgetBias: unitForgetBias, implementation: implementation,
                 dropout: dropout, recurrentDropout: recurrentDropout),
-            returnSequences: returnSequences, goBackwards: goBackwards)
+            returnSequences: returnSequences, goBackwards: goBackwards, stateful: stateful)
     }
 }

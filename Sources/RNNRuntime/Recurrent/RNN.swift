@@ -4,19 +4,39 @@
 /// step's `h`, or with `returnSequences` `(batch, steps, units)`, every
 /// step's `h` in the order the steps were processed. With `goBackwards` the
 /// steps are processed last to first and, as in Keras, the returned sequence
-/// is not reversed back. The initial state is zeros.
+/// is not reversed back. The initial state is zeros, or with `stateful`
+/// the state the previous batch ended in (see `SequenceContext`).
+///
+/// Masked steps (Keras's `rnn` loop, the same in Keras 3 and tf.keras):
+/// the state is carried unchanged through a masked step, and the output
+/// there repeats the last output emitted (zeros before any step was kept),
+/// or is zeros with `zeroOutputForMask`. Without `returnSequences` the
+/// output is the last one emitted.
 public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
     public var name: String
     public var cell: Cell
     public let returnSequences: Bool
-    public let goBackwards: Bool
+    public var goBackwards: Bool
+    /// Keras's `stateful`: the state carries over from one batch to the next.
+    public let stateful: Bool
+    /// Keras's `zero_output_for_mask` (which `Bidirectional` sets to `return_sequences`).
+    public var zeroOutputForMask: Bool
 
-    public init(name: String, cell: Cell, returnSequences: Bool = false, goBackwards: Bool = false) {
+    public init(
+        name: String, cell: Cell, returnSequences: Bool = false, goBackwards: Bool = false,
+        stateful: Bool = false, zeroOutputForMask: Bool = false
+    ) {
         self.name = name
         self.cell = cell
         self.returnSequences = returnSequences
         self.goBackwards = goBackwards
+        self.stateful = stateful
+        self.zeroOutputForMask = zeroOutputForMask
     }
+
+    public var passesMask: Bool { returnSequences }
+    public var carriedStateSize: Int { cell.stateSize }
+    public var isStateful: Bool { stateful }
 
     /// The cell's weights: Keras keeps a recurrent layer's weights in its cell.
     public var weights: WeightList {
@@ -76,7 +96,9 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         let eachStep = projectsEachStep(batch: batch, steps: steps)
         let projections = (eachStep ? 1 : steps) * batch * cell.projectionSize
         let timeMajor = batch > 1 && !eachStep ? steps * batch * cell.inputSize : 0
-        return projections + cell.stateSize * batch + max(batch * cell.scratchSize, 1) + timeMajor
+        // With a mask: the state before a step, and the last output emitted.
+        let masking = cell.stateSize * batch + cell.units * batch
+        return projections + cell.stateSize * batch + max(batch * cell.scratchSize, 1) + timeMajor + masking
     }
 
     /// Above this many floats, the projections of all steps would not stay
@@ -92,13 +114,29 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         _ x: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
         into out: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
     ) {
+        forward(x, batch: batch, sampleShape: sampleShape, context: .none, into: out, workspace: workspace)
+    }
+
+    public func forward(
+        _ x: UnsafePointer<Float>, batch: Int, sampleShape: [Int], context: SequenceContext,
+        into out: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+    ) {
         let steps = sampleShape[0], features = cell.inputSize
         let units = cell.units, width = cell.projectionSize
         let stateCount = cell.stateSize * batch, scratchCount = max(batch * cell.scratchSize, 1)
         let eachStep = projectsEachStep(batch: batch, steps: steps)
         let projections = workspace
         let state = projections + (eachStep ? 1 : steps) * batch * width, scratch = state + stateCount
-        state.initialize(repeating: 0, count: stateCount + scratchCount)
+        let timeMajorCount = batch > 1 && !eachStep ? steps * batch * features : 0
+        let savedState = scratch + scratchCount + timeMajorCount, emitted = savedState + stateCount
+        if let carried = context.carriedState {
+            state.update(from: carried, count: stateCount)
+        } else {
+            state.initialize(repeating: 0, count: stateCount)
+        }
+        scratch.initialize(repeating: 0, count: scratchCount)
+        let mask = context.mask
+        if mask != nil { emitted.initialize(repeating: 0, count: batch * units) }
         // Input projections for all steps at once, in time-major order so
         // each step's rows are contiguous. With one sample the layouts coincide.
         if eachStep {
@@ -123,14 +161,53 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
             } else {
                 projection = projections + s * batch * width
             }
-            cell.step(projection: projection, state: state, scratch: scratch, batch: batch)
+            if let mask {
+                maskedStep(
+                    projection: projection, state: state, scratch: scratch, savedState: savedState, emitted: emitted,
+                    mask: mask + s, maskStride: steps, batch: batch)
+            } else {
+                cell.step(projection: projection, state: state, scratch: scratch, batch: batch)
+            }
             if returnSequences {
+                let source = mask == nil ? state : emitted
                 for b in 0..<batch {
-                    (out + (b * steps + position) * units).update(from: state + b * units, count: units)
+                    (out + (b * steps + position) * units).update(from: source + b * units, count: units)
                 }
             }
         }
-        if !returnSequences { out.update(from: state, count: batch * units) }
+        if !returnSequences { out.update(from: mask == nil ? state : emitted, count: batch * units) }
+        context.carriedState?.update(from: state, count: stateCount)
+    }
+
+    /// One step under a mask (`mask[b · maskStride]` for sample b): kept
+    /// samples step and emit `h`; masked ones keep their state and emit the
+    /// last output again, or zeros with `zeroOutputForMask`.
+    private func maskedStep(
+        projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        savedState: UnsafeMutablePointer<Float>, emitted: UnsafeMutablePointer<Float>,
+        mask: UnsafePointer<Float>, maskStride: Int, batch: Int
+    ) {
+        let units = cell.units, stateCount = cell.stateSize * batch, blocks = cell.stateSize / units
+        var kept = 0
+        for b in 0..<batch where mask[b * maskStride] != 0 { kept += 1 }
+        if kept > 0 {
+            if kept < batch { savedState.update(from: state, count: stateCount) }
+            cell.step(projection: projection, state: state, scratch: scratch, batch: batch)
+        }
+        for b in 0..<batch {
+            if mask[b * maskStride] != 0 {
+                (emitted + b * units).update(from: state + b * units, count: units)
+                continue
+            }
+            if kept > 0 {
+                // The state is laid out as `blocks` (batch, units) blocks: h, then c.
+                for block in 0..<blocks {
+                    let offset = block * batch * units + b * units
+                    (state + offset).update(from: savedState + offset, count: units)
+                }
+            }
+            if zeroOutputForMask { (emitted + b * units).initialize(repeating: 0, count: units) }
+        }
     }
 }
 
@@ -140,7 +217,11 @@ public protocol RecurrentLayer: Layer {
     associatedtype Cell: RecurrentCell
     var cell: Cell { get }
     var returnSequences: Bool { get }
-    var goBackwards: Bool { get }
+    var goBackwards: Bool { get set }
+    /// The layer's name (a wrapper names its inner layers).
+    var name: String { get set }
+    /// Outputs zeros at masked steps instead of repeating the last output.
+    var zeroOutputForMask: Bool { get set }
 }
 
 /// Keras's `SimpleRNN`: `RNN` over a `SimpleRNNCell`.
@@ -151,13 +232,13 @@ extension RNN where Cell == SimpleRNNCell {
     public init(
         name: String = "simple_rnn", inputSize: Int, units: Int, activation: Activation = .tanh,
         useBias: Bool = true, returnSequences: Bool = false, goBackwards: Bool = false,
-        dropout: Float = 0, recurrentDropout: Float = 0
+        stateful: Bool = false, dropout: Float = 0, recurrentDropout: Float = 0
     ) {
         self.init(
             name: name,
             cell: SimpleRNNCell(
                 inputSize: inputSize, units: units, activation: activation, useBias: useBias,
                 dropout: dropout, recurrentDropout: recurrentDropout),
-            returnSequences: returnSequences, goBackwards: goBackwards)
+            returnSequences: returnSequences, goBackwards: goBackwards, stateful: stateful)
     }
 }
