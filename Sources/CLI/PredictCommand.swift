@@ -33,12 +33,13 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let keras = try options.load()
-        if let stream = try StreamingInput.open(input, for: keras) {
+        // A stateful model's batches depend on the ones before: one pass, in order.
+        if !keras.network.isStateful, let stream = try StreamingInput.open(input, for: keras) {
             var chunks = stream.plan.chunks(maxSamples: stream.samplesPerChunk).makeIterator()
             try write(samples: stream.plan.samples) { try chunks.next().map { try stream.predict($0) } }
             return
         }
-        // CSV, Fortran-order .npy and pipes: read whole, predicted in one call.
+        // CSV, Fortran-order .npy, pipes and stateful models: read whole, predicted in one call.
         let batch = try ArrayFileKind.readInput(input, for: keras)
         var prediction: Tensor?
         do {

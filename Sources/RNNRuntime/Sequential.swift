@@ -186,7 +186,7 @@ public struct Sequential: Sendable {
     }
 
     /// The per-sample output shape for a concrete per-sample input shape.
-    func concreteOutputShape(forSampleShape sampleShape: [Int]) throws -> [Int] {
+    public func concreteOutputShape(forSampleShape sampleShape: [Int]) throws -> [Int] {
         var shape: [Int?] = sampleShape.map { Optional($0) }
         for layer in layers { shape = try layer.outputShape(forInputShape: shape) }
         return shape.map { $0 ?? 1 }

@@ -181,8 +181,6 @@ struct CommandErrorTests {
         ("truncated", ["predict", CLI.fixture("bad/truncated.h5"), "--input", CLI.fixture("keras3/sunspots.input.npy")], "truncated.h5"),
         ("no model_config", ["import", CLI.fixture("bad/no_model_config.h5")], "no_model_config.h5"),
         ("bad JSON", ["import", CLI.fixture("bad/bad_json.h5")], "bad_json.h5"),
-        ("Bidirectional", ["import", CLI.fixture("bad/bidirectional.h5")], "Bidirectional"),
-        ("stateful", ["import", CLI.fixture("bad/stateful.h5")], "stateful"),
         ("LSTM recurrent_dropout training", ["fit", CLI.fixture("recurrent/keras3/lstm_dropout.h5"),
             "--x", CLI.fixture("recurrent/keras3/lstm_dropout.input.npy"), "--y", CLI.fixture("recurrent/keras3/lstm_dropout.expected.npy"),
             "--loss", "mse", "--optimizer", "sgd", "--output", "/tmp/kerasio-never-written.h5"], "lstm_dropout.h5: layer 'lstm': LSTM training with recurrent_dropout"),

@@ -20,7 +20,7 @@ public struct ChunkedPrediction: Sendable {
     /// Elements per sample.
     public var sampleLength: Int { sampleShape.reduce(1, *) }
 
-    private let layers: [any Layer]
+    private let network: Sequential
     private let parts: Int
     /// Output Floats per sample (a free steps axis taken as the input's).
     private let outputLength: Int
@@ -41,7 +41,7 @@ public struct ChunkedPrediction: Sendable {
         }
         samples = batchShape[0]
         sampleShape = Array(batchShape.dropFirst())
-        layers = model.network.layers
+        network = model.network
         let steps = batchShape.count == 3 ? batchShape[1] : 1
         var outputLength = 1
         for dimension in model.outputShape {
@@ -109,16 +109,23 @@ public struct ChunkedPrediction: Sendable {
         precondition(values.count == chunk.samples.count * length, "predict: the values do not fill the chunk")
         let origin = chunk.samples.lowerBound
         let blocks = chunk.blocks
-        let layers = self.layers
-        let sampleShape = self.sampleShape
+        let network = self.network
+        let sampleShape = self.sampleShape, outputLength = self.outputLength
+        // Each block is one forward pass of the whole model (masks flow
+        // between its layers), as `Sequential.predict` runs it.
         @Sendable func forward(_ index: Int) -> Result<Tensor, Error> {
             Result {
                 let block = blocks[index]
-                var x = try Tensor(
-                    shape: [block.count] + sampleShape,
-                    scalars: Array(values[(block.lowerBound - origin) * length..<(block.upperBound - origin) * length]))
-                for layer in layers { x = try layer.forward(x) }
-                return x
+                let shape = [block.count] + sampleShape
+                var output = [Float](repeating: 0, count: block.count * outputLength)
+                try values.withUnsafeBufferPointer { x in
+                    try output.withUnsafeMutableBufferPointer { y in
+                        let rows = UnsafeBufferPointer(rebasing: x[(block.lowerBound - origin) * length..<(block.upperBound - origin) * length])
+                        try network.predict(rows, shape: shape, into: y, workspace: PredictionWorkspace())
+                    }
+                }
+                let outputShape = [block.count] + (try network.concreteOutputShape(forSampleShape: sampleShape))
+                return try Tensor(shape: outputShape, scalars: output)
             }
         }
         var outputs: [Result<Tensor, Error>]

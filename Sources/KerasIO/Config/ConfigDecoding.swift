@@ -20,6 +20,9 @@ public enum KerasGeneration: Int, Sendable, Equatable, Comparable {
 struct ConfigProblem: Error {
     let kind: KerasIOError.Kind
     let detail: String
+    /// For a layer whose class kerasio does not know: the class and where
+    /// the layer is, so a model's unknown classes are named together.
+    var unsupportedClass: (className: String, place: String)? = nil
 
     init(kind: KerasIOError.Kind, detail: String) {
         self.kind = kind
@@ -38,7 +41,24 @@ struct ConfigProblem: Error {
 
     /// The `KerasIOError` for `file`: one printable line, bounded.
     func error(file: String) -> KerasIOError {
-        KerasIOError(kind, file: file, PrintableText.oneLine(detail, limit: Self.maximumDetail))
+        // The list of supported classes is long; it is kept whole.
+        let limit = unsupportedClass == nil && !detail.contains(Self.supportedListMarker) ? Self.maximumDetail : 3 * Self.maximumDetail
+        return KerasIOError(kind, file: file, PrintableText.oneLine(detail, limit: limit))
+    }
+
+    /// What precedes the list of supported layer classes in a message.
+    static let supportedListMarker = "; kerasio supports "
+
+    /// One problem naming every unknown class of a model, in order.
+    static func unsupportedClasses(_ problems: [ConfigProblem]) -> ConfigProblem {
+        guard problems.count > 1 else { return problems[0] }
+        let named = problems.compactMap { $0.unsupportedClass }.map { "\(ConfigText.identifier($0.className)) (\($0.place))" }
+        var problem = ConfigProblem(
+            kind: .unsupportedLayer,
+            detail: "unsupported layer classes \(named.joined(separator: ", "))\(supportedListMarker)"
+                + LayerConfig.supportedClasses.joined(separator: ", "))
+        problem.unsupportedClass = problems[0].unsupportedClass
+        return problem
     }
 }
 

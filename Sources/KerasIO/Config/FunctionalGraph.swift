@@ -8,6 +8,13 @@
 /// Both are read; anything but a chain (branches, merges, several inputs or
 /// outputs, shared layers) is refused with the layer where it happens.
 ///
+/// Keras 3 records how a `Masking` or `Embedding(mask_zero=True)` mask is
+/// computed as operation nodes (`NotEqual`, then `Any` for Masking, from
+/// `keras.src.ops.numpy`) whose output reaches layers only through their
+/// `mask` keyword. Those nodes are not a user's branch: they are left out
+/// of the chain, and the runtime computes the same mask from the layer
+/// that makes it.
+///
 /// Everything here is linear in the number of layers: names are looked up in
 /// dictionaries, and the chain is walked once.
 struct FunctionalGraph {
@@ -18,6 +25,15 @@ struct FunctionalGraph {
         let callCount: Int
         /// The layers whose output the first call takes.
         let inputs: [String]
+        /// The layers whose output the first call takes as its `mask` keyword.
+        let maskInputs: [String]
+        /// Keras 3's `module` (`keras.src.ops.numpy` for operation nodes).
+        let module: String?
+
+        /// An operation node of the kind Keras 3 writes to compute a mask.
+        var isMaskOperation: Bool {
+            (className == "NotEqual" || className == "Any") && (module?.hasPrefix("keras.src.ops") ?? false)
+        }
     }
 
     /// Orders the layers of a Functional config as a chain, input first, and
@@ -33,9 +49,10 @@ struct FunctionalGraph {
             let raw = rawLayers[index]
             let name = raw.member("name")?.string ?? raw.member("config")?.member("name")?.string ?? "layers[\(index)]"
             let calls = raw.member("inbound_nodes")?.elements ?? []
+            let first: (data: [String], mask: [String]) = calls.first.map(references(in:)) ?? ([], [])
             let node = Node(
                 name: name, className: raw.member("class_name")?.string ?? "?", callCount: calls.count,
-                inputs: calls.first.map(references(in:)) ?? [])
+                inputs: first.data, maskInputs: first.mask, module: raw.member("module")?.string)
             if let earlier = byName.updateValue(index, forKey: name) {
                 throw problem(
                     "layers[\(earlier)] and layers[\(index)] are both named \(ConfigText.quoted(name)); Keras requires unique layer names")
@@ -43,6 +60,7 @@ struct FunctionalGraph {
             nodes.append(node)
             index += 1
         }
+        let maskNodes = maskOperationNodes(nodes, byName: byName)
         let inputs = endpointNames(inputLayers)
         let outputs = endpointNames(outputLayers)
         guard inputs.count == 1 else {
@@ -62,6 +80,10 @@ struct FunctionalGraph {
         index = 0
         while index < count {
             let node = nodes[index]
+            if maskNodes.contains(index) {
+                index += 1
+                continue
+            }
             if node.callCount > 1 {
                 throw problem("layer \(ConfigText.quoted(node.name)) is called \(node.callCount) times (a shared layer); kerasio runs chains where each layer is used once")
             }
@@ -106,8 +128,8 @@ struct FunctionalGraph {
         if readerCount[current] > 0 {
             throw problem("the output layer \(ConfigText.quoted(nodes[current].name)) also feeds \(ConfigText.names(readers(of: nodes[current].name))): a branch")
         }
-        if ordered.count < count {
-            let unused = nodes.indices.filter { !seen[$0] }.map { nodes[$0].name }
+        if ordered.count + maskNodes.count < count {
+            let unused = nodes.indices.filter { !seen[$0] && !maskNodes.contains($0) }.map { nodes[$0].name }
             throw problem("layers \(ConfigText.names(unused)) are not on the path from input to output: a branch")
         }
         guard nodes[ordered[0]].className == "InputLayer" else {
@@ -116,15 +138,42 @@ struct FunctionalGraph {
         return ordered
     }
 
-    /// The names of the layers one call reads from, in either generation's encoding.
-    private static func references(in call: ConfigJSON.Value) -> [String] {
+    /// The positions of Keras 3's mask operation nodes: `NotEqual`/`Any`
+    /// nodes whose output is read only as a `mask` keyword or by another
+    /// such node. An operation node whose output is data is kept (and then
+    /// refused as the unsupported class it is).
+    private static func maskOperationNodes(_ nodes: [Node], byName: [String: Int]) -> Set<Int> {
+        var candidates = Set(nodes.indices.filter { nodes[$0].isMaskOperation })
+        // Drop candidates read as data by anything that is not a candidate, until stable.
+        var changed = true
+        while changed {
+            changed = false
+            for (index, node) in nodes.enumerated() where !candidates.contains(index) {
+                for input in node.inputs {
+                    if let producer = byName[input], candidates.remove(producer) != nil { changed = true }
+                }
+            }
+        }
+        return candidates
+    }
+
+    /// The names of the layers one call reads from, in either generation's
+    /// encoding: data inputs, and (Keras 3) the `mask` keyword's.
+    private static func references(in call: ConfigJSON.Value) -> (data: [String], mask: [String]) {
         if call.kind == .array {
             // Keras 2: [["name", node, tensor, {kwargs}], ...]
-            return call.elements.compactMap { $0.elements.first?.string }
+            return (call.elements.compactMap { $0.elements.first?.string }, [])
         }
-        var names: [String] = []
+        var names: [String] = [], masks: [String] = []
         collectHistories(call, into: &names)
-        return names
+        if let mask = call.member("kwargs")?.member("mask") {
+            collectHistories(mask, into: &masks)
+            // The mask's tensors are not data inputs: remove one occurrence each.
+            for name in masks {
+                if let position = names.lastIndex(of: name) { names.remove(at: position) }
+            }
+        }
+        return (names, masks)
     }
 
     /// Keras 3: every `keras_history` found in args and kwargs is an input

@@ -35,10 +35,12 @@ public struct LayerConfig: Sendable, Equatable {
         guard let type = KerasLayerRegistry.mapping(forClass: className) else {
             place.name = (try? configValue.map { try ConfigFields(object: $0, place: place).name() }) ?? nil
             place.className = nil  // named in the sentence itself
-            throw ConfigProblem(
+            var problem = ConfigProblem(
                 .unsupportedLayer, at: place,
-                "unsupported layer class \(ConfigText.identifier(className)); "
-                    + "kerasio supports \(LayerConfig.supportedClasses.joined(separator: ", "))")
+                "unsupported layer class \(ConfigText.identifier(className))\(ConfigProblem.supportedListMarker)"
+                    + LayerConfig.supportedClasses.joined(separator: ", "))
+            problem.unsupportedClass = (className, (place.name.map { "layer \(ConfigText.quoted($0)), " } ?? "") + "layers[\(index)]")
+            throw problem
         }
         mapping = try type.init(try fields(base: type.nameBase))
     }

@@ -62,13 +62,23 @@ public struct ModelConfig: Sendable, Equatable {
                 buildShapes = [("build_input_shape", config.value("build_input_shape")), ("build_config.input_shape", topBuild)]
             }
             layers.reserveCapacity(entries.count)
+            var unknown: [ConfigProblem] = []
             var index = 0
             while index < entries.count {
-                let layer = try LayerConfig(entries[index], index: index, defaultName: names.makeName)
-                try names.register(layer.name, index: index, className: layer.className)
-                layers.append(layer)
+                do {
+                    let layer = try LayerConfig(entries[index], index: index, defaultName: names.makeName)
+                    try names.register(layer.name, index: index, className: layer.className)
+                    layers.append(layer)
+                } catch let problem as ConfigProblem where problem.unsupportedClass != nil {
+                    unknown.append(problem)
+                } catch {
+                    // Unknown classes come first: they say most about what is missing.
+                    if !unknown.isEmpty { throw ConfigProblem.unsupportedClasses(unknown) }
+                    throw error
+                }
                 index += 1
             }
+            if !unknown.isEmpty { throw ConfigProblem.unsupportedClasses(unknown) }
             positions = Array(entries.indices)
         case "Functional", "Model":
             let config = try Self.modelBody(top.value("config"))
@@ -89,6 +99,12 @@ public struct ModelConfig: Sendable, Equatable {
             }
             positions = try FunctionalGraph.chainOrder(
                 rawLayers: entries, inputLayers: config.value("input_layers"), outputLayers: config.value("output_layers"))
+            let unknown = positions.compactMap { position -> ConfigProblem? in
+                guard case .failure(let error) = decoded[position], let problem = error as? ConfigProblem,
+                      problem.unsupportedClass != nil else { return nil }
+                return problem
+            }
+            if !unknown.isEmpty { throw ConfigProblem.unsupportedClasses(unknown) }
             for index in positions {
                 let layer = try decoded[index].get()
                 try names.register(layer.name, index: index, className: layer.className)

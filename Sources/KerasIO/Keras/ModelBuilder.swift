@@ -40,6 +40,11 @@ enum ModelBuilder {
                 layers.append(try layerConfig.mapping.makeLayer(features: features, generation: generation, at: place))
                 shape = planned.outputShape
             }
+            if config.inputBatchSize == nil, let stateful = layers.firstIndex(where: { $0.isStateful }) {
+                throw ConfigProblem(
+                    .invalidConfig, at: config.place(ofComputingLayer: stateful),
+                    "stateful=True needs the batch size fixed in the input shape (batch_shape), as Keras requires")
+            }
             return try Sequential(
                 name: config.name, inputShape: config.inputShape, layers: layers, fixedBatchSize: config.inputBatchSize)
         } catch let problem as ConfigProblem {

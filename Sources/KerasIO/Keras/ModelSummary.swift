@@ -31,6 +31,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     /// With the batch dimension first.
     public let inputShape: [Int?]
     public let outputShape: [Int?]
+    /// The input's dtype: float32, or an integer type for ids an Embedding reads.
+    public let inputDType: String
+    /// True when the model carries state from batch to batch (batch fixed in the shapes).
+    public let stateful: Bool
     public let layers: [LayerRow]
     public let totalParameters: Int
 
@@ -38,11 +42,14 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         case file, configSource = "config_source", format, formatDescription = "format_description", kerasVersion = "keras_version", kerasGeneration = "keras_generation", backend
         case modelName = "model_name", modelClass = "model_class", inputShape = "input_shape"
         case outputShape = "output_shape", layers, totalParameters = "total_params"
+        case inputDType = "input_dtype", stateful
     }
 
     public init(_ model: KerasModel) {
         let configs = model.config.computingLayers
         var rows: [LayerRow] = []
+        // Keras shows a fixed batch size (a stateful model's) in every shape.
+        let batch = model.network.fixedBatchSize
         for (index, layer) in model.network.layers.enumerated() {
             let config = configs[index]
             // The config's name for it, as Keras's summary would show it.
@@ -51,7 +58,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             }
             rows.append(LayerRow(
                 name: layer.name, className: config.className,
-                outputShape: [nil] + model.network.layerOutputShapes[index],
+                outputShape: [batch] + model.network.layerOutputShapes[index],
                 parameters: layer.parameterCount, activation: activation))
         }
         file = model.file
@@ -63,8 +70,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         backend = model.backend
         modelName = model.config.name
         modelClass = model.config.className
-        inputShape = [nil] + model.inputShape
-        outputShape = [nil] + model.outputShape
+        inputShape = [batch] + model.inputShape
+        outputShape = [batch] + model.outputShape
+        inputDType = model.config.inputDType
+        stateful = model.network.isStateful
         layers = rows
         totalParameters = model.network.parameterCount
     }
@@ -103,7 +112,8 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         out += [
             "Keras:   \(kerasVersion ?? "version not recorded (Keras \(kerasGeneration) config)")\(backend.map { " (backend: \($0))" } ?? "")",
             "Model:   \"\(modelName)\" (\(modelClass))",
-            "Input:   \(shape(inputShape))",
+            "Input:   \(shape(inputShape))\(inputDType == "float32" ? "" : " \(inputDType) ids")"
+                + (stateful ? "; stateful: each batch of \(inputShape[0] ?? 0) starts from the state the previous one left" : ""),
             "",
             line(header, header.map(\.count)), rule,
         ]
