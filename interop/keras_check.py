@@ -4,7 +4,8 @@ prediction of the original fixture ("expected"). Run in its own process per
 generation:
     keras_check.py --keras 3 CASES.json RESULTS.json   (import keras)
     keras_check.py --keras 2 CASES.json RESULTS.json   (import tf_keras)
-Each case: {"id", "keras": 3|2, "file", "architecture" (or null), "input", "kerasio", "expected" (optional)}.
+Each case: {"id", "keras": 3|2, "file", "architecture" (or null), "input", "kerasio", "expected" (optional),
+"stateful_batch" (optional: a stateful model's batch size)}.
 Agreement: same shape, finite, |a - b| <= 1e-5 * max(1, |b|)."""
 import argparse
 import json
@@ -52,7 +53,14 @@ for case in json.load(open(args.cases)):
         else:
             model = K.models.load_model(case["file"], compile=False)
         x = np.load(case["input"])
-        keras_prediction = np.asarray(model.predict(x, verbose=0), dtype=np.float32)
+        batch = case.get("stateful_batch")
+        if batch:
+            # A stateful model: consecutive batches from zero states, called
+            # directly (tf.keras's predict fails on a stateful masked model).
+            keras_prediction = np.concatenate(
+                [np.asarray(model(x[i:i + batch], training=False), dtype=np.float32) for i in range(0, len(x), batch)])
+        else:
+            keras_prediction = np.asarray(model.predict(x, verbose=0), dtype=np.float32)
         kerasio_prediction = np.load(case["kerasio"])
         difference, why = disagreement(keras_prediction, kerasio_prediction.astype(np.float64))
         result.update(ok=why is None, difference=difference, why=None if why is None else "vs kerasio: " + why)

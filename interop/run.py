@@ -46,6 +46,25 @@ if os.path.exists(recurrent_manifest):
                 entry[key] = "recurrent/" + entry[key]
         entry["dir"] = "recurrent/" + entry["dir"]
         manifest["fixtures"].append(entry)
+# Masking, Embedding, Bidirectional, TimeDistributed, stateful, activation
+# and identity layers (generate_sequence_layers.py; fixtures/sequence_layers):
+# every legacy .h5 of both generations (each case once; the other formats'
+# readers and writers are shared with the layers above).
+sequence_manifest = os.path.join(FIXTURES, "sequence_layers", "manifest.json")
+if os.path.exists(sequence_manifest):
+    for entry in json.load(open(sequence_manifest)).get("fixtures", []):
+        if entry.get("format", "legacy-h5") != "legacy-h5":
+            continue
+        entry = dict(entry)
+        for key in ("model", "input", "expected", "config"):
+            if entry.get(key):
+                entry[key] = "sequence_layers/" + entry[key]
+        entry["dir"] = "sequence_layers/" + entry["dir"]
+        manifest["fixtures"].append(entry)
+# KERASIO_INTEROP_ONLY=<dir prefix> checks only those fixtures (for working on one family).
+only = os.environ.get("KERASIO_INTEROP_ONLY")
+if only:
+    manifest["fixtures"] = [f for f in manifest["fixtures"] if f["dir"].startswith(only)]
 cases, failures, skipped = [], [], []
 
 
@@ -90,7 +109,8 @@ for fixture in manifest["fixtures"]:
             continue
         cases.append({"id": case_id, "keras": keras, "file": out, "architecture": architecture,
                       "input": fixture_path(fixture["input"]), "kerasio": prediction,
-                      "expected": fixture_path(fixture["expected"])})
+                      "expected": fixture_path(fixture["expected"]),
+                      "stateful_batch": fixture.get("fixed_batch_size") if fixture.get("stateful") else None})
 
 swift_dir = os.path.join(work, "swift-built")
 built = subprocess.run([swift_built_model, swift_dir], capture_output=True, text=True)

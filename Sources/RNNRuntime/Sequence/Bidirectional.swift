@@ -20,8 +20,8 @@ public struct Bidirectional: Layer {
     }
 
     public var name: String
-    public private(set) var forwardLayer: any RecurrentLayer
-    public private(set) var backwardLayer: any RecurrentLayer
+    public internal(set) var forwardLayer: any RecurrentLayer
+    public internal(set) var backwardLayer: any RecurrentLayer
     public let mergeMode: MergeMode
 
     /// - Throws: when the two layers disagree on what Keras requires them to

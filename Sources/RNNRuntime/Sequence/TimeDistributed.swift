@@ -5,7 +5,7 @@
 /// whose call takes no mask (Dense).
 public struct TimeDistributed: Layer {
     public var name: String
-    public private(set) var inner: any Layer
+    public internal(set) var inner: any Layer
 
     public init(name: String = "time_distributed", inner: any Layer) {
         self.name = name

@@ -21,6 +21,20 @@ extension RNN: TrainableLayer {
         }
         let inputMask = mask(cell.dropout, batch * features)
         let recurrentMask = mask(cell.recurrentDropout, batch * units)
+        // The timestep mask in processing order, (steps, batch).
+        var stepMask: [Float]?
+        if let timestepMask = context.mask {
+            guard timestepMask.shape == [batch, steps] else {
+                throw RuntimeError.incompatibleLayer(
+                    layer: name, detail: "got a mask shaped \(Tensor.describe(timestepMask.shape)) for input \(Tensor.describe(input.shape))")
+            }
+            var ordered = [Float](repeating: 0, count: steps * batch)
+            for position in 0..<steps {
+                let s = goBackwards ? steps - 1 - position : position
+                for b in 0..<batch { ordered[position * batch + b] = timestepMask.scalars[b * steps + s] }
+            }
+            stepMask = ordered
+        }
 
         // Inputs in processing order, time-major, through the input mask.
         var xs = [Float](repeating: 0, count: steps * batch * features)
@@ -59,6 +73,12 @@ extension RNN: TrainableLayer {
                                     cell.step(
                                         projection: p + position * batch * width, state: state, scratch: scratch, batch: batch,
                                         recurrentMask: m?.baseAddress, record: r + position * recordCount)
+                                    // A masked sample keeps its state: the step did not happen for it.
+                                    if let stepMask {
+                                        for b in 0..<batch where stepMask[position * batch + b] == 0 {
+                                            restoreSample(b, batch: batch, in: state, from: h + position * stateCount)
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -67,7 +87,9 @@ extension RNN: TrainableLayer {
             }
         }
         var output: [Float]
-        if returnSequences {
+        if let stepMask {
+            output = maskedOutputs(states: states, stepMask: stepMask, batch: batch, steps: steps)
+        } else if returnSequences {
             output = [Float](repeating: 0, count: batch * steps * units)
             for position in 0..<steps {
                 let state = (position + 1) * stateCount
@@ -83,8 +105,42 @@ extension RNN: TrainableLayer {
         let shape = returnSequences ? [batch, steps, units] : [batch, units]
         let cache = RecurrentTrainingCache(
             batch: batch, steps: steps, inputs: xs, states: states, records: records,
-            inputMask: inputMask, recurrentMask: recurrentMask)
+            inputMask: inputMask, recurrentMask: recurrentMask, stepMask: stepMask)
         return (Tensor(uncheckedShape: shape, scalars: output), cache)
+    }
+
+    /// Copies sample `b`'s state (every block: h, then c) from `source` into `state`.
+    private func restoreSample(_ b: Int, batch: Int, in state: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>) {
+        let units = cell.units
+        for block in 0..<cell.stateSize / units {
+            let offset = block * batch * units + b * units
+            (state + offset).update(from: source + offset, count: units)
+        }
+    }
+
+    /// The outputs under a mask, as the forward pass emits them: `h` at kept
+    /// steps; at masked ones the last output again (zeros before any), or
+    /// zeros with `zeroOutputForMask`.
+    private func maskedOutputs(states: [Float], stepMask: [Float], batch: Int, steps: Int) -> [Float] {
+        let units = cell.units, stateCount = batch * cell.stateSize
+        var emitted = [Float](repeating: 0, count: batch * units)
+        var output = [Float](repeating: 0, count: batch * units * (returnSequences ? steps : 1))
+        for position in 0..<steps {
+            for b in 0..<batch {
+                if stepMask[position * batch + b] != 0 {
+                    let from = (position + 1) * stateCount + b * units
+                    for j in 0..<units { emitted[b * units + j] = states[from + j] }
+                } else if zeroOutputForMask {
+                    for j in 0..<units { emitted[b * units + j] = 0 }
+                }
+                if returnSequences {
+                    let to = (b * steps + position) * units
+                    for j in 0..<units { output[to + j] = emitted[b * units + j] }
+                }
+            }
+        }
+        if !returnSequences { output = emitted }
+        return output
     }
 
     /// Backpropagation through time, last processed step first: the cell's
@@ -116,6 +172,12 @@ extension RNN: TrainableLayer {
                                             guard let dP = dP.baseAddress, let dh = dh.baseAddress, let dU = dU.baseAddress,
                                                   let scratch = scratch.baseAddress, let h = h.baseAddress,
                                                   let r = r.baseAddress, let dy = dy.baseAddress else { return }
+                                            if let stepMask = cache.stepMask {
+                                                maskedBackward(
+                                                    cache: cache, stepMask: stepMask, dy: dy, dh: dh, dP: dP, dU: dU,
+                                                    db: hasBias ? db.baseAddress : nil, h: h, r: r, m: m?.baseAddress, scratch: scratch)
+                                                return
+                                            }
                                             for position in stride(from: steps - 1, through: 0, by: -1) {
                                                 if returnSequences {
                                                     for b in 0..<batch {
@@ -181,6 +243,66 @@ extension RNN: TrainableLayer {
     }
 }
 
+extension RNN {
+    /// Backpropagation through time under a mask. The output gradient goes
+    /// where each output came from: a kept step's `h`, or for a masked step
+    /// the last output emitted before it (none for zeros). A masked step
+    /// passes the state gradient through unchanged and adds nothing to the
+    /// weights: the cell's backward step, linear in its incoming gradient,
+    /// runs on zeros for those samples.
+    fileprivate func maskedBackward(
+        cache: RecurrentTrainingCache, stepMask: [Float], dy: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>,
+        dP: UnsafeMutablePointer<Float>, dU: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
+        h: UnsafePointer<Float>, r: UnsafePointer<Float>, m: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let batch = cache.batch, steps = cache.steps, units = cell.units
+        let width = cell.projectionSize, stateCount = batch * cell.stateSize, recordCount = batch * cell.recordSize
+        let blocks = cell.stateSize / units
+        // dL/d(the output emitted last up to here), per sample.
+        var pending = [Float](repeating: 0, count: batch * units)
+        var held = [Float](repeating: 0, count: stateCount)
+        for position in stride(from: steps - 1, through: 0, by: -1) {
+            if returnSequences {
+                for b in 0..<batch {
+                    for j in 0..<units { pending[b * units + j] += dy[(b * steps + position) * units + j] }
+                }
+            } else if position == steps - 1 {
+                for i in 0..<batch * units { pending[i] += dy[i] }
+            }
+            for b in 0..<batch {
+                if stepMask[position * batch + b] != 0 {
+                    for j in 0..<units {
+                        dh[b * units + j] += pending[b * units + j]
+                        pending[b * units + j] = 0
+                    }
+                } else {
+                    // Zeros were emitted here: nothing flows back. Else the
+                    // output was the previous one's: its gradient waits for it.
+                    if zeroOutputForMask { for j in 0..<units { pending[b * units + j] = 0 } }
+                    for block in 0..<blocks {
+                        let offset = block * batch * units + b * units
+                        for j in 0..<units {
+                            held[offset + j] = dh[offset + j]
+                            dh[offset + j] = 0
+                        }
+                    }
+                }
+            }
+            cell.backwardStep(
+                record: r + position * recordCount, previousState: h + position * stateCount,
+                state: h + (position + 1) * stateCount, recurrentMask: m,
+                stateGradient: dh, projectionGradient: dP + position * batch * width,
+                recurrentKernelGradient: dU, biasGradient: db, scratch: scratch, batch: batch)
+            for b in 0..<batch where stepMask[position * batch + b] == 0 {
+                for block in 0..<blocks {
+                    let offset = block * batch * units + b * units
+                    for j in 0..<units { dh[offset + j] = held[offset + j] }
+                }
+            }
+        }
+    }
+}
+
 /// What the backward pass needs from the forward pass, for any cell. Every
 /// buffer is time-major, in the order the steps were processed, so each
 /// step's rows are contiguous for the matrix products.
@@ -197,6 +319,8 @@ public struct RecurrentTrainingCache {
     /// Dropout masks (one per sequence, as Keras draws them), nil when inactive.
     let inputMask: [Float]?
     let recurrentMask: [Float]?
+    /// The timestep mask in processing order, (steps, batch), or nil.
+    var stepMask: [Float]? = nil
 }
 
 extension Array where Element == Float {

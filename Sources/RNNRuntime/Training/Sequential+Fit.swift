@@ -135,6 +135,8 @@ extension Sequential {
         /// A cross-entropy loss on a sigmoid or softmax Dense output is taken
         /// from that layer's logits, as Keras does: its typed cache is kept.
         var logitsLayer: (dense: Dense, cache: Dense.Cache)?
+        /// The mask the model's output carries (Keras weights the loss by it).
+        var outputMask: Tensor?
         /// What the loss reads: the logits when `logitsLayer` is set, else the output.
         var lossInput: Tensor {
             guard let logitsLayer else { return output }
@@ -148,7 +150,11 @@ extension Sequential {
         var pass = PartPass(output: x)
         pass.pullbacks.reserveCapacity(layers.count)
         let last = layers.indices.last
+        var mask: Tensor?
         for index in layers.indices {
+            context.mask = mask
+            let input = pass.output
+            defer { mask = Self.mask(after: layers[index], input: input, output: pass.output, incoming: mask) }
             if index == last, let dense = layers[index] as? Dense, dense.activation == loss.logitsActivation {
                 let (output, cache) = try dense.forwardForTraining(pass.output, context: &context)
                 pass.logitsLayer = (dense, cache)
@@ -159,7 +165,26 @@ extension Sequential {
                 pass.output = output
             }
         }
+        context.mask = nil
+        pass.outputMask = mask
         return pass
+    }
+
+    /// The mask the output of `layer` carries: a new one it makes from its
+    /// input, the incoming one it passes on, or none (see `Layer.passesMask`).
+    static func mask(after layer: any Layer, input: Tensor, output: Tensor, incoming: Tensor?) -> Tensor? {
+        if layer.createsMask {
+            let batch = input.shape[0], steps = input.rank > 1 ? input.shape[1] : 1
+            var values = [Float](repeating: 0, count: batch * steps)
+            input.scalars.withUnsafeBufferPointer { x in
+                values.withUnsafeMutableBufferPointer { m in
+                    layer.writeMask(x.baseAddress!, batch: batch, sampleShape: Array(input.shape.dropFirst()), into: m.baseAddress!)
+                }
+            }
+            return output.rank >= 3 ? Tensor(uncheckedShape: [batch, steps], scalars: values) : nil
+        }
+        guard let incoming, layer.passesMask, output.rank >= 3 else { return nil }
+        return incoming
     }
 
     /// Every layer's weight gradients for one part, from dL/d(loss input).

@@ -3,10 +3,14 @@
 public struct TrainingContext {
     public var training: Bool
     public var random: RandomSource
+    /// The timestep mask `(batch, steps)` that comes with the layer's input
+    /// (1 kept, 0 masked), or nil; set by the model before each layer.
+    public var mask: Tensor?
 
-    public init(training: Bool, random: RandomSource) {
+    public init(training: Bool, random: RandomSource, mask: Tensor? = nil) {
         self.training = training
         self.random = random
+        self.mask = mask
     }
 }
 
