@@ -10,6 +10,16 @@ enum KerasLayerRegistry {
         GRUConfig.self,
         DenseConfig.self,
         DropoutConfig.self,
+        ActivationLayerConfig.self,
+        ReLUConfig.self,
+        LeakyReLUConfig.self,
+        ELUConfig.self,
+        SoftmaxConfig.self,
+        PReLUConfig.self,
+        SpatialDropout1DConfig.self,
+        GaussianNoiseConfig.self,
+        GaussianDropoutConfig.self,
+        ActivityRegularizationConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =
