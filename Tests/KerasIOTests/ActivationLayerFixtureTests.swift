@@ -185,3 +185,73 @@ struct ActivationLayerFixtureTests {
         }
     }
 }
+
+/// Configs Keras itself would refuse, or that kerasio cannot run as Keras
+/// does, made by changing one value of a Keras-written config: each is
+/// refused in one short line naming the file, the layer and the option.
+@Suite("Bad activation and noise layer configs are refused in one line naming the layer")
+struct BadActivationLayerConfigTests {
+    /// The `model_config` of a sequence-layer fixture with `old` replaced by `new`.
+    static func config(_ fixture: String, replacing old: String, with new: String) throws -> String {
+        let json = try HDF5File(openingForReading: Fixtures.path("sequence_layers/\(fixture).h5")).root.stringAttribute("model_config")
+        #expect(json.contains(old), "\(fixture) has \(old)")
+        return json.replacingOccurrences(of: old, with: new)
+    }
+
+    /// The error reading and building `json` gives, if any.
+    static func problem(_ json: String, generation: KerasGeneration) -> KerasIOError? {
+        do {
+            let config = try ModelConfig.decode(json: json, generation: generation, file: "m.h5")
+            _ = try ModelBuilder.build(config, generation: generation, file: "m.h5")
+            return nil
+        } catch let error as KerasIOError {
+            return error
+        } catch {
+            Issue.record("not a KerasIOError: \(error)")
+            return nil
+        }
+    }
+
+    static let cases: [(fixture: String, old: String, new: String, expect: [String])] = [
+        ("keras3/identity_layers_after_lstm", "\"rate\": 0.3", "\"rate\": -0.3", ["spatial_dropout1d", "rate", "-0.3"]),
+        ("keras2/identity_layers_after_lstm", "\"rate\": 0.2", "\"rate\": 1.5", ["gaussian_dropout", "rate", "1.5"]),
+        ("keras3/identity_layers_after_lstm", "\"stddev\": 0.1", "\"stddev\": -1", ["gaussian_noise", "stddev"]),
+        ("keras3/identity_layers_after_lstm", "\"l2\": 0.02", "\"l2\": \"big\"", ["activity_regularization", "l2", "number"]),
+        ("keras3/activation_relu_after_lstm", "\"activation\": \"relu\"", "\"activation\": \"relu7\"", ["activation", "relu7", "not supported"]),
+        ("keras2/relu_layer_full_after_lstm", "\"threshold\": 0.15000000596046448", "\"threshold\": -0.5", ["re_lu", "threshold", "at least 0"]),
+        ("keras3/relu_layer_max_value_after_lstm", "\"max_value\": 0.5", "\"max_value\": -2", ["re_lu", "max_value"]),
+        ("keras3/softmax_after_lstm", "\"axis\": -1", "\"axis\": 1", ["softmax", "axis 1", "last axis"]),
+        ("keras3/softmax_after_lstm", "\"axis\": -1", "\"axis\": [1, 2]", ["softmax", "several axes"]),
+        ("keras3/prelu_shared_axes_after_lstm", "\"shared_axes\": [1]", "\"shared_axes\": [3]", ["p_re_lu", "shared_axes", "axis 3"]),
+        ("keras2/prelu_shared_axes_after_lstm", "\"shared_axes\": [1]", "\"shared_axes\": [0]", ["p_re_lu", "shared_axes"]),
+    ]
+
+    @Test("each bad value is refused, naming the layer and the option", arguments: 0..<cases.count)
+    func refused(_ index: Int) throws {
+        let c = Self.cases[index]
+        let json = try Self.config(c.fixture, replacing: c.old, with: c.new)
+        let error = try #require(Self.problem(json, generation: c.fixture.hasPrefix("keras2") ? .keras2 : .keras3), "\(c.new) refused")
+        HostileConfigTests.checkMessage(error, file: "m.h5")
+        let line = error.errorDescription ?? ""
+        for phrase in c.expect { #expect(line.contains(phrase), "\(line) names \(phrase)") }
+    }
+
+    @Test("PReLU alpha of another shape than the config's is refused, naming the layer and both shapes")
+    func alphaShapeMismatch() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kerasio-prelu-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // alpha (1, 3) weights read with an architecture whose alpha is (5, 3).
+        let shared = try KerasModel.load(from: Fixtures.path("sequence_layers/keras3/prelu_shared_axes_after_lstm.h5"))
+        for (name, format, keras) in [("w.weights.h5", KerasFileFormat.kerasWeightsH5, KerasGeneration.keras3),
+                                      ("w2.h5", .legacyWeightsH5, .keras2)] {
+            let weights = directory.appendingPathComponent(name).path
+            try KerasModelWriter.write(shared.network, to: weights, format: format, keras: keras)
+            let architecture = Fixtures.path("sequence_layers/\(keras == .keras3 ? "keras3" : "keras2")/prelu_after_lstm.h5")
+            let error = try #require(throws: KerasIOError.self) { try KerasModel.load(from: weights, architecture: architecture) }
+            let line = error.errorDescription ?? ""
+            #expect(error.file == weights && !line.contains("\n") && line.count <= 300, "\(line)")
+            #expect(line.contains("p_re_lu") && line.contains("(1, 3)") && line.contains("(5, 3)"), "\(line)")
+        }
+    }
+}
