@@ -40,8 +40,24 @@ protocol KerasLayerMapping: Sendable {
     /// `layer` for the given Keras, or nil when `layer` is not of this class.
     static func encode(_ layer: any Layer, dialect: KerasConfigWriter.Dialect) throws -> [(String, JSONText)]?
 
+    /// The whole config object: by default `standard` (name, trainable and
+    /// dtype, as most layers write them) then `own` (from `encode`). A class
+    /// whose Keras writes other common members says so here (Keras 3's
+    /// SpatialDropout1D writes no `trainable`, which its constructor refuses).
+    static func configMembers(
+        standard: [(String, JSONText)], own: [(String, JSONText)], dialect: KerasConfigWriter.Dialect
+    ) -> [(String, JSONText)]
+
     /// Whether two decoded configs are the same (for `LayerConfig`'s `==`).
     func isEqual(to other: any KerasLayerMapping) -> Bool
+}
+
+extension KerasLayerMapping {
+    static func configMembers(
+        standard: [(String, JSONText)], own: [(String, JSONText)], dialect: KerasConfigWriter.Dialect
+    ) -> [(String, JSONText)] {
+        standard + own
+    }
 }
 
 extension KerasLayerMapping where Self: Equatable {

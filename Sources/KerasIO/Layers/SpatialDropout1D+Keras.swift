@@ -46,4 +46,13 @@ struct SpatialDropout1DConfig: KerasLayerMapping, Equatable {
             ? [("rate", .float(rate)), ("noise_shape", .null), ("seed", .null)]
             : [("rate", .float(rate)), ("seed", .null)]
     }
+
+    /// Keras 3's `get_config` writes only rate, seed, name and dtype (a
+    /// string), and its constructor refuses `trainable`; tf.keras writes the usual members.
+    static func configMembers(
+        standard: [(String, JSONText)], own: [(String, JSONText)], dialect: KerasConfigWriter.Dialect
+    ) -> [(String, JSONText)] {
+        guard dialect != .keras2H5 else { return standard + own }
+        return own + standard.filter { $0.0 == "name" } + [("dtype", .string("float32"))]
+    }
 }
