@@ -34,11 +34,13 @@ enum Fixtures {
         /// of `fixedBatchSize` from zero states.
         var stateful: Bool? = nil
         var fixedBatchSize: Int? = nil
+        /// Keras 3 sequence-layer entries: the same model saved as a `.keras` archive.
+        var modelKeras: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case name, dir, model, input, expected, layers, activations, format, config, stateful
             case kerasVersion = "keras_version", stringEncoding = "string_encoding"
-            case inputDtype = "input_dtype", fixedBatchSize = "fixed_batch_size"
+            case inputDtype = "input_dtype", fixedBatchSize = "fixed_batch_size", modelKeras = "model_keras"
         }
 
         var testDescription: String { "\(dir)/\(name)" }
@@ -49,7 +51,8 @@ enum Fixtures {
                 name: name, dir: "\(prefix)/\(dir)", model: "\(prefix)/\(model)", input: "\(prefix)/\(input)",
                 expected: "\(prefix)/\(expected)", kerasVersion: kerasVersion, stringEncoding: stringEncoding,
                 layers: layers, activations: activations, format: format, config: config.map { "\(prefix)/\($0)" },
-                inputDtype: inputDtype, stateful: stateful, fixedBatchSize: fixedBatchSize)
+                inputDtype: inputDtype, stateful: stateful, fixedBatchSize: fixedBatchSize,
+                modelKeras: modelKeras.map { "\(prefix)/\($0)" })
         }
     }
 

@@ -40,6 +40,14 @@ protocol KerasLayerMapping: Sendable {
     /// `layer` for the given Keras, or nil when `layer` is not of this class.
     static func encode(_ layer: any Layer, dialect: KerasConfigWriter.Dialect) throws -> [(String, JSONText)]?
 
+    /// The whole config object: by default `standard` (name, trainable and
+    /// dtype, as most layers write them) then `own` (from `encode`). A class
+    /// whose Keras writes other common members says so here (Keras 3's
+    /// SpatialDropout1D writes no `trainable`, which its constructor refuses).
+    static func configMembers(
+        standard: [(String, JSONText)], own: [(String, JSONText)], dialect: KerasConfigWriter.Dialect
+    ) -> [(String, JSONText)]
+
     /// Whether two decoded configs are the same (for `LayerConfig`'s `==`).
     func isEqual(to other: any KerasLayerMapping) -> Bool
 
@@ -100,6 +108,14 @@ struct KerasWeightGroup: Sendable, Equatable {
         let inner = keras == .keras3 ? legacyOwner : legacyOwnerKeras2
         let owner = inner.isEmpty ? layer : "\(layer)/\(inner)"
         return keras == .keras3 ? "\(model)/\(owner)/\(parameter)" : "\(owner)/\(parameter):0"
+    }
+}
+
+extension KerasLayerMapping {
+    static func configMembers(
+        standard: [(String, JSONText)], own: [(String, JSONText)], dialect: KerasConfigWriter.Dialect
+    ) -> [(String, JSONText)] {
+        standard + own
     }
 }
 

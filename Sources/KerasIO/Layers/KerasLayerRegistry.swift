@@ -15,6 +15,16 @@ enum KerasLayerRegistry {
         TimeDistributedConfig.self,
         BidirectionalConfig.self,
         RNNConfig.self,
+        ActivationLayerConfig.self,
+        ReLUConfig.self,
+        LeakyReLUConfig.self,
+        ELUConfig.self,
+        SoftmaxConfig.self,
+        PReLUConfig.self,
+        SpatialDropout1DConfig.self,
+        GaussianNoiseConfig.self,
+        GaussianDropoutConfig.self,
+        ActivityRegularizationConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =

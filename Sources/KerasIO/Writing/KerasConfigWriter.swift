@@ -82,7 +82,7 @@ enum KerasConfigWriter {
             ("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", dtypePolicy(dialect)),
         ]
         let mapping = try KerasLayerRegistry.mapping(for: layer)
-        members += try mapping.encode(layer, dialect: dialect) ?? []
+        members = mapping.configMembers(standard: members, own: try mapping.encode(layer, dialect: dialect) ?? [], dialect: dialect)
         let className = mapping.className
         return wrap(className, .object(members), inputShape: inputShape, dialect: dialect)
     }
