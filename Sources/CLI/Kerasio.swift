@@ -9,7 +9,7 @@ struct Kerasio: ParsableCommand {
         commandName: "kerasio",
         abstract: "Read Keras RNN model files and predict exactly as Keras does, without Python.",
         version: "0.1.0",
-        subcommands: [ImportCommand.self, PredictCommand.self, ConvertCommand.self, FitCommand.self, TrainCommand.self, ExplainCommand.self, BenchCommand.self]
+        subcommands: [ImportCommand.self, PredictCommand.self, ConvertCommand.self, FitCommand.self, TrainCommand.self, ExplainCommand.self, BenchCommand.self, LayersCommand.self]
     )
 
     /// Runs the command and reports every failure as one `error:` line on

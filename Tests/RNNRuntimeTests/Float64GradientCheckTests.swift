@@ -25,6 +25,9 @@ struct Float64GradientCheckTests {
         let cell: Cell
         let features: Int, units: Int, useBias: Bool, returnSequences: Bool, goBackwards: Bool
         let batch: Int, steps: Int
+        /// A timestep mask, (batch, steps) of 1 kept / 0 masked, and Keras's zero_output_for_mask.
+        var mask: [[Int]]? = nil
+        var zeroOutputForMask = false
     }
 
     static func f(_ activation: Activation, _ x: Double) -> Double {
@@ -58,8 +61,13 @@ struct Float64GradientCheckTests {
         var last = [Double](repeating: 0, count: s.batch * u)
         for b in 0..<s.batch {
             var h = [Double](repeating: 0, count: u), c = [Double](repeating: 0, count: u)
+            // Keras's rnn loop under a mask: a masked step keeps h and c and
+            // emits the last output again (zeros before any), or zeros.
+            var emitted = [Double](repeating: 0, count: u)
             for position in 0..<s.steps {
                 let t = s.goBackwards ? s.steps - 1 - position : position
+                let kept = s.mask.map { $0[b][t] != 0 } ?? true
+                let (hBefore, cBefore) = (h, c)
                 let x = Array(input[(b * s.steps + t) * n..<(b * s.steps + t + 1) * n])
                 // xw = x·W + b_in; hu = h·U + b_rec, per column.
                 let xw = (0..<width).map { j in (0..<n).reduce(inputBias(j)) { $0 + x[$1] * w[$1 * width + j] } }
@@ -88,30 +96,56 @@ struct Float64GradientCheckTests {
                     }
                     h = (0..<u).map { z[$0] * h[$0] + (1 - z[$0]) * candidate[$0] }
                 }
-                for j in 0..<u { sequences[(b * s.steps + position) * u + j] = h[j] }
+                if kept {
+                    emitted = h
+                } else {
+                    (h, c) = (hBefore, cBefore)
+                    if s.zeroOutputForMask { emitted = [Double](repeating: 0, count: u) }
+                }
+                for j in 0..<u { sequences[(b * s.steps + position) * u + j] = emitted[j] }
             }
-            for j in 0..<u { last[b * u + j] = h[j] }
+            for j in 0..<u { last[b * u + j] = emitted[j] }
         }
         output = s.returnSequences ? sequences : last
         return output
     }
 
-    static func layer(_ s: Setup) -> any TrainableLayer {
+    static func layer(_ s: Setup) -> any TrainableLayer & RecurrentLayer {
+        var layer: any TrainableLayer & RecurrentLayer
         switch s.cell {
         case .simple(let a):
-            return SimpleRNN(inputSize: s.features, units: s.units, activation: a, useBias: s.useBias,
-                             returnSequences: s.returnSequences, goBackwards: s.goBackwards)
+            layer = SimpleRNN(inputSize: s.features, units: s.units, activation: a, useBias: s.useBias,
+                              returnSequences: s.returnSequences, goBackwards: s.goBackwards)
         case .lstm(let a, let sigma):
-            return LSTM(inputSize: s.features, units: s.units, activation: a, recurrentActivation: sigma, useBias: s.useBias,
-                        returnSequences: s.returnSequences, goBackwards: s.goBackwards)
+            layer = LSTM(inputSize: s.features, units: s.units, activation: a, recurrentActivation: sigma, useBias: s.useBias,
+                         returnSequences: s.returnSequences, goBackwards: s.goBackwards)
         case .gru(let a, let sigma, let resetAfter):
-            return GRU(inputSize: s.features, units: s.units, activation: a, recurrentActivation: sigma, useBias: s.useBias,
-                       resetAfter: resetAfter, returnSequences: s.returnSequences, goBackwards: s.goBackwards)
+            layer = GRU(inputSize: s.features, units: s.units, activation: a, recurrentActivation: sigma, useBias: s.useBias,
+                        resetAfter: resetAfter, returnSequences: s.returnSequences, goBackwards: s.goBackwards)
         }
+        layer.zeroOutputForMask = s.zeroOutputForMask
+        return layer
+    }
+
+    /// The setup's mask as the model passes it, or nil.
+    static func maskTensor(_ s: Setup) -> Tensor? {
+        s.mask.map { Tensor(uncheckedShape: [s.batch, s.steps], scalars: $0.flatMap { $0.map(Float.init) }) }
     }
 
     static func check(_ s: Setup, label: String) throws {
-        var layer = layer(s)
+        try checkLayer(
+            layer(s), inputShape: [s.batch, s.steps, s.features], mask: maskTensor(s), label: label
+        ) { weights, input in reference(s, weights: weights, input: input) }
+    }
+
+    /// Any trainable layer against its float64 `reference(weights, input)`:
+    /// the forward pass first, then every input and weight gradient of
+    /// `Σ upstream · output` by central differences.
+    static func checkLayer(
+        _ layer: any TrainableLayer, inputShape: [Int], mask: Tensor? = nil, inputValues: [Float]? = nil, checkInput: Bool = true,
+        label: String, reference: ([[Double]], [Double]) -> [Double]
+    ) throws {
+        var layer = layer
         // Weights exactly representable in float32, so both sides use the same numbers.
         var seed: UInt64 = 7
         let weights: [[Float]] = layer.parameterSpecs.map { spec in
@@ -119,13 +153,13 @@ struct Float64GradientCheckTests {
             return GradientCheckTests.values(spec.shape.reduce(1, *), seed: seed, low: -0.7, high: 0.7)
         }
         try layer.setParameters(zip(layer.parameterSpecs, weights).map { try Tensor(shape: $0.shape, scalars: $1) })
-        let inputValues = GradientCheckTests.values(s.batch * s.steps * s.features, seed: 99)
-        let input = try Tensor(shape: [s.batch, s.steps, s.features], scalars: inputValues)
-        var context = TrainingContext(training: false, random: RandomSource(seed: 1))
+        let inputValues = inputValues ?? GradientCheckTests.values(inputShape.reduce(1, *), seed: 99)
+        let input = try Tensor(shape: inputShape, scalars: inputValues)
+        var context = TrainingContext(training: false, random: RandomSource(seed: 1), mask: mask)
         let (output, pullback) = try layer.forwardWithPullback(input, context: &context)
 
         let weights64 = weights.map { $0.map(Double.init) }, input64 = inputValues.map(Double.init)
-        let expected = reference(s, weights: weights64, input: input64)
+        let expected = reference(weights64, input64)
         #expect(output.count == expected.count, "\(label): output size")
         let forwardGap = zip(output.scalars, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
         #expect(forwardGap < 1e-5, "\(label): float32 forward vs float64 reference differ by \(forwardGap)")
@@ -134,17 +168,19 @@ struct Float64GradientCheckTests {
         let (inputGradient, parameterGradients) = try pullback(
             Tensor(uncheckedShape: output.shape, scalars: upstream.map(Float.init)))
         func objective(_ w: [[Double]], _ x: [Double]) -> Double {
-            zip(reference(s, weights: w, input: x), upstream).reduce(0) { $0 + $1.0 * $1.1 }
+            zip(reference(w, x), upstream).reduce(0) { $0 + $1.0 * $1.1 }
         }
         func agree(_ analytic: Float, _ numeric: Double) -> Bool {
             abs(Double(analytic) - numeric) <= tolerance * max(1, abs(numeric))
         }
-        for i in input64.indices {
-            var plus = input64, minus = input64
-            plus[i] += step
-            minus[i] -= step
-            let numeric = (objective(weights64, plus) - objective(weights64, minus)) / (2 * step)
-            #expect(agree(inputGradient.scalars[i], numeric), "\(label): dL/dx[\(i)] = \(inputGradient.scalars[i]), float64 \(numeric)")
+        if checkInput {
+            for i in input64.indices {
+                var plus = input64, minus = input64
+                plus[i] += step
+                minus[i] -= step
+                let numeric = (objective(weights64, plus) - objective(weights64, minus)) / (2 * step)
+                #expect(agree(inputGradient.scalars[i], numeric), "\(label): dL/dx[\(i)] = \(inputGradient.scalars[i]), float64 \(numeric)")
+            }
         }
         #expect(parameterGradients.map(\.shape) == layer.parameterSpecs.map(\.shape), "\(label): gradient shapes")
         for (p, tensor) in weights64.enumerated() where p < parameterGradients.count {
@@ -170,6 +206,24 @@ struct Float64GradientCheckTests {
         ("GRU reset_before", Setup(cell: .gru(.tanh, .sigmoid, resetAfter: false), features: 2, units: 3, useBias: true, returnSequences: false, goBackwards: false, batch: 2, steps: 4)),
         ("GRU reset_before, sequences, no bias", Setup(cell: .gru(.tanh, .sigmoid, resetAfter: false), features: 2, units: 3, useBias: false, returnSequences: true, goBackwards: false, batch: 2, steps: 3)),
     ]
+
+    /// Right padding, left padding, a gap in the middle, and a sequence masked throughout.
+    static let mask = [[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 0, 0, 1, 1], [0, 0, 0, 0, 0]]
+
+    static let maskedSetups: [(String, Setup)] = [
+        ("SimpleRNN masked", Setup(cell: .simple(.tanh), features: 2, units: 3, useBias: true, returnSequences: false, goBackwards: false, batch: 4, steps: 5, mask: mask)),
+        ("SimpleRNN masked, sequences, backwards", Setup(cell: .simple(.tanh), features: 2, units: 2, useBias: true, returnSequences: true, goBackwards: true, batch: 4, steps: 5, mask: mask)),
+        ("LSTM masked, sequences", Setup(cell: .lstm(.tanh, .sigmoid), features: 2, units: 2, useBias: true, returnSequences: true, goBackwards: false, batch: 4, steps: 5, mask: mask)),
+        ("LSTM masked, zero output, backwards", Setup(cell: .lstm(.tanh, .sigmoid), features: 2, units: 2, useBias: true, returnSequences: false, goBackwards: true, batch: 4, steps: 5, mask: mask, zeroOutputForMask: true)),
+        ("GRU masked, sequences, zero output", Setup(cell: .gru(.tanh, .sigmoid, resetAfter: true), features: 2, units: 2, useBias: true, returnSequences: true, goBackwards: false, batch: 4, steps: 5, mask: mask, zeroOutputForMask: true)),
+        ("GRU reset_before masked", Setup(cell: .gru(.tanh, .sigmoid, resetAfter: false), features: 2, units: 2, useBias: true, returnSequences: false, goBackwards: false, batch: 4, steps: 5, mask: mask)),
+    ]
+
+    @Test("under a timestep mask (Keras's rnn loop), against float64 finite differences", arguments: 0..<maskedSetups.count)
+    func maskedRecurrentLayer(_ index: Int) throws {
+        let (label, setup) = Self.maskedSetups[index]
+        try Self.check(setup, label: label)
+    }
 
     @Test("every recurrent cell, each option, against float64 finite differences", arguments: 0..<setups.count)
     func recurrentLayer(_ index: Int) throws {

@@ -41,13 +41,14 @@ struct ConfigProblem: Error {
 
     /// The `KerasIOError` for `file`: one printable line, bounded.
     func error(file: String) -> KerasIOError {
-        // The list of supported classes is long; it is kept whole.
-        let limit = unsupportedClass == nil && !detail.contains(Self.supportedListMarker) ? Self.maximumDetail : 3 * Self.maximumDetail
-        return KerasIOError(kind, file: file, PrintableText.oneLine(detail, limit: limit))
+        KerasIOError(kind, file: file, PrintableText.oneLine(detail, limit: Self.maximumDetail))
     }
 
-    /// What precedes the list of supported layer classes in a message.
-    static let supportedListMarker = "; kerasio supports "
+    /// What ends a message about unknown classes: the list itself is too
+    /// long for one short line, so it says where to find it.
+    static var supportedClassesNote: String {
+        "; kerasio supports \(LayerConfig.supportedClasses.count) layer classes (`kerasio layers` lists them)"
+    }
 
     /// One problem naming every unknown class of a model, in order.
     static func unsupportedClasses(_ problems: [ConfigProblem]) -> ConfigProblem {
@@ -55,8 +56,7 @@ struct ConfigProblem: Error {
         let named = problems.compactMap { $0.unsupportedClass }.map { "\(ConfigText.identifier($0.className)) (\($0.place))" }
         var problem = ConfigProblem(
             kind: .unsupportedLayer,
-            detail: "unsupported layer classes \(named.joined(separator: ", "))\(supportedListMarker)"
-                + LayerConfig.supportedClasses.joined(separator: ", "))
+            detail: "unsupported layer classes \(named.joined(separator: ", "))\(supportedClassesNote)")
         problem.unsupportedClass = problems[0].unsupportedClass
         return problem
     }

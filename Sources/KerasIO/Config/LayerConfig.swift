@@ -37,8 +37,7 @@ public struct LayerConfig: Sendable, Equatable {
             place.className = nil  // named in the sentence itself
             var problem = ConfigProblem(
                 .unsupportedLayer, at: place,
-                "unsupported layer class \(ConfigText.identifier(className))\(ConfigProblem.supportedListMarker)"
-                    + LayerConfig.supportedClasses.joined(separator: ", "))
+                "unsupported layer class \(ConfigText.identifier(className))\(ConfigProblem.supportedClassesNote)")
             problem.unsupportedClass = (className, (place.name.map { "layer \(ConfigText.quoted($0)), " } ?? "") + "layers[\(index)]")
             throw problem
         }
