@@ -19,4 +19,39 @@ struct SequenceLayerFixtureTests {
             #expect(model.network.isStateful && model.network.fixedBatchSize == fixture.fixedBatchSize)
         }
     }
+
+    /// Every format kerasio writes, with the architecture a weights-only file is read with.
+    static let outputs = ActivationLayerFixtureTests.outputs
+
+    /// The legacy .h5 entries (each case once) of the classes this suite adds.
+    static let writable = Fixtures.sequenceLayers.filter { ($0.format ?? "legacy-h5") == "legacy-h5" }
+
+    @Test("written in every format and read back: same layers, weights and Keras's predictions", arguments: writable)
+    func roundTrip(_ fixture: Fixtures.Entry) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kerasio-sequence-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = try KerasModel.load(from: Fixtures.path(fixture.model))
+        let input = try Fixtures.array(fixture.input)
+        let expected = try Fixtures.array(fixture.expected)
+        // RNN(cell) is written as the layer it equals (RNN(LSTMCell) as LSTM).
+        let keepsClasses = !original.config.computingLayers.contains { $0.className == "RNN" }
+        for output in Self.outputs {
+            let path = directory.appendingPathComponent(output.file).path
+            try KerasModelWriter.write(original.network, to: path, format: output.format, keras: output.keras)
+            let copy = try KerasModel.load(
+                from: path, architecture: output.architecture.map { directory.appendingPathComponent($0).path })
+            if keepsClasses {
+                #expect(copy.config.computingLayers.map(\.className) == original.config.computingLayers.map(\.className), "\(output.file)")
+            }
+            #expect(copy.network.layers.map(\.parameters) == original.network.layers.map(\.parameters), "\(output.file)")
+            #expect(copy.network.fixedBatchSize == original.network.fixedBatchSize && copy.config.inputDType == original.config.inputDType)
+            let batch = try ModelInput.batch(fromArray: input.shape, values: input.values, for: copy, file: fixture.input)
+            let predicted = try copy.predict(batch)
+            let mismatch = Agreement.mismatch(
+                predicted.scalars, shape: predicted.shape, expected: expected.values, expectedShape: expected.shape,
+                tolerance: FixturePredictionTests.tolerance, what: "\(output.file) prediction")
+            #expect(mismatch == nil, "\(mismatch ?? "")")
+        }
+    }
 }

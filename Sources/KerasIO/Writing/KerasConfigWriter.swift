@@ -29,7 +29,7 @@ enum KerasConfigWriter {
             layers.append(try layerConfig(layer, inputShape: shape, dialect: dialect))
             shape = try layer.outputShape(forInputShape: shape)
         }
-        let batchShape = JSONText.shape([nil] + network.inputShape)
+        let batchShape = JSONText.shape([network.fixedBatchSize] + network.inputShape)
         switch dialect {
         case .keras2H5:
             return .object([
@@ -58,17 +58,20 @@ enum KerasConfigWriter {
     }
 
     private static func inputLayer(_ network: Sequential, dialect: Dialect) -> JSONText {
-        let batchShape = JSONText.shape([nil] + network.inputShape)
+        // A stateful model's batch size is part of its input shape; an
+        // Embedding's ids come in as int32.
+        let batchShape = JSONText.shape([network.fixedBatchSize] + network.inputShape)
+        let dtype = network.layers.first.flatMap { try? KerasLayerRegistry.mapping(for: $0) }?.inputDType ?? "float32"
         let config: JSONText
         switch dialect {
         case .keras2H5:
             config = .object([
-                ("batch_input_shape", batchShape), ("dtype", .string("float32")), ("sparse", .bool(false)),
+                ("batch_input_shape", batchShape), ("dtype", .string(dtype)), ("sparse", .bool(false)),
                 ("ragged", .bool(false)), ("name", .string("input_1")),
             ])
         case .keras3H5, .keras3Archive:
             config = .object([
-                ("batch_shape", batchShape), ("dtype", .string("float32")), ("sparse", .bool(false)),
+                ("batch_shape", batchShape), ("dtype", .string(dtype)), ("sparse", .bool(false)),
                 ("ragged", .bool(false)), ("name", .string("input_layer")), ("optional", .bool(false)),
             ])
         }

@@ -32,8 +32,10 @@ public enum Loss: String, Sendable, CaseIterable {
         }
     }
 
-    /// The loss and its gradient with respect to `predicted`.
-    public func evaluate(predicted: Tensor, target: Tensor) throws -> (value: Float, gradient: Tensor) {
+    /// The loss and its gradient with respect to `predicted`. `rowWeights`
+    /// (one per row: per sample, or per sample and step) weight each row's
+    /// loss before the mean over all rows, as Keras's sample weights do.
+    public func evaluate(predicted: Tensor, target: Tensor, rowWeights: [Float]? = nil) throws -> (value: Float, gradient: Tensor) {
         guard predicted.shape == target.shape, let width = predicted.shape.last, width > 0 else {
             throw RuntimeError.invalidTensor(
                 "targets have shape \(Tensor.describe(target.shape)), predictions \(Tensor.describe(predicted.shape))")
@@ -97,7 +99,7 @@ public enum Loss: String, Sendable, CaseIterable {
                 // Through the normalisation q = p / Σp: dL/dp_j = (dL/dq_j - Σ_k dL/dq_k q_k) / Σp.
                 for (j, i) in range.enumerated() { gradient[i] = (dp[j] - dot) / sum * perRow }
             }
-            total += rowLoss
+            total += Loss.weigh(rowLoss, row: r, range: range, gradient: &gradient, rowWeights)
         }
         return (total * perRow, Tensor(uncheckedShape: predicted.shape, scalars: gradient))
     }
@@ -117,7 +119,7 @@ public enum Loss: String, Sendable, CaseIterable {
     /// The loss from logits `z` and its gradient with respect to `z`:
     /// binary: mean over the last axis of max(z, 0) - z·y + log(1 + e^-|z|), gradient σ(z) - y;
     /// categorical: logsumexp(z)·Σy - Σ y·z per row, gradient softmax(z)·Σy - y.
-    public func evaluateFromLogits(_ logits: Tensor, target: Tensor) throws -> (value: Float, gradient: Tensor) {
+    public func evaluateFromLogits(_ logits: Tensor, target: Tensor, rowWeights: [Float]? = nil) throws -> (value: Float, gradient: Tensor) {
         guard logitsActivation != nil, logits.shape == target.shape, let width = logits.shape.last, width > 0 else {
             throw RuntimeError.invalidTensor("loss \(rawValue) from logits of shape \(Tensor.describe(logits.shape))")
         }
@@ -145,8 +147,27 @@ public enum Loss: String, Sendable, CaseIterable {
                     gradient[i] = (Foundation.exp(z[i] - logSumExp) * labelSum - y[i]) * perRow
                 }
             }
-            total += rowLoss
+            total += Loss.weigh(rowLoss, row: r, range: range, gradient: &gradient, rowWeights)
         }
         return (total * perRow, Tensor(uncheckedShape: logits.shape, scalars: gradient))
+    }
+
+    /// Row `row`'s loss times its weight, its gradient scaled the same.
+    private static func weigh(_ rowLoss: Float, row: Int, range: Range<Int>, gradient: inout [Float], _ weights: [Float]?) -> Float {
+        guard let weights else { return rowLoss }
+        let weight = weights[row]
+        for i in range { gradient[i] *= weight }
+        return rowLoss * weight
+    }
+
+    /// Keras's weights for a mask on the predictions (`apply_mask` in
+    /// `losses/loss.py`; tf.keras's `apply_valid_mask`): kept rows weigh
+    /// total / kept and masked rows 0, so the mean over all rows is the mean
+    /// over the kept ones. No kept row: every weight 0 (Keras 3's divide_no_nan).
+    public static func maskWeights(_ mask: [Float]) -> [Float] {
+        let valid = mask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        guard valid > 0 else { return [Float](repeating: 0, count: mask.count) }
+        let weight = Float(mask.count) / Float(valid)
+        return mask.map { $0 != 0 ? weight : 0 }
     }
 }

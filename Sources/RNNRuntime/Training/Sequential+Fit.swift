@@ -120,7 +120,13 @@ extension Sequential {
 
     /// The layers as trainable ones, or an error naming the first that is not.
     private func trainableLayers() throws -> [any TrainableLayer] {
-        try layers.map { layer in
+        if isStateful, let stateful = layers.first(where: { $0.isStateful }) {
+            throw RuntimeError.incompatibleLayer(
+                layer: stateful.name,
+                detail: "training a stateful model is not supported (Keras carries the state from batch to batch in training); "
+                    + "train the same model with stateful=False and load its weights into the stateful one")
+        }
+        return try layers.map { layer in
             guard let trainable = layer as? any TrainableLayer else {
                 throw RuntimeError.incompatibleLayer(layer: layer.name, detail: "cannot be trained")
             }
@@ -236,9 +242,13 @@ extension Sequential {
             }.map { try $0.get() }
         }
         let lossInput = passes.count == 1 ? passes[0].lossInput : Tensor(concatenatingRows: passes.map(\.lossInput))
+        // Keras weights the loss by the mask the output carries (per step of a sequence output).
+        let outputMasks = passes.compactMap(\.outputMask)
+        let rowWeights = outputMasks.count == passes.count && lossInput.rank == 3
+            ? Loss.maskWeights(outputMasks.flatMap(\.scalars)) : nil
         let (value, lossGradient) = passes[0].logitsLayer != nil
-            ? try loss.evaluateFromLogits(lossInput, target: y)
-            : try loss.evaluate(predicted: lossInput, target: y)
+            ? try loss.evaluateFromLogits(lossInput, target: y, rowWeights: rowWeights)
+            : try loss.evaluate(predicted: lossInput, target: y, rowWeights: rowWeights)
         var parameterGradients: [[Tensor]]
         if passes.count == 1 {
             parameterGradients = try backwardPart(passes[0], lossGradient: lossGradient, layerCount: layers.count)
