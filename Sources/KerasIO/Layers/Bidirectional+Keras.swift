@@ -111,8 +111,8 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
 
     static func encode(_ layer: any Layer, dialect: KerasConfigWriter.Dialect) throws -> [(String, JSONText)]? {
         guard let wrapper = layer as? Bidirectional else { return nil }
-        let forward = try KerasConfigWriter.layerConfig(wrapper.forwardLayer, inputShape: nil, dialect: dialect)
-        let backward = try KerasConfigWriter.layerConfig(wrapper.backwardLayer, inputShape: nil, dialect: dialect)
+        let forward = try KerasConfigWriter.nestedLayerConfig(wrapper.forwardLayer, dialect: dialect)
+        let backward = try KerasConfigWriter.nestedLayerConfig(wrapper.backwardLayer, dialect: dialect)
         let mode: (String, JSONText) = ("merge_mode", .string(wrapper.mergeMode.rawValue))
         guard dialect == .keras2H5 else {
             return [mode, ("layer", forward), ("backward_layer", backward)]
@@ -125,7 +125,7 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
         var reversed = wrapper.forwardLayer
         reversed.goBackwards.toggle()
         reversed.name = wrapper.backwardLayer.name
-        let reversedConfig = try KerasConfigWriter.layerConfig(reversed, inputShape: nil, dialect: dialect)
+        let reversedConfig = try KerasConfigWriter.nestedLayerConfig(reversed, dialect: dialect)
         if wrapper.backwardLayer.name != "backward_\(base)" || reversedConfig != backward
             || !parametersMatchShapes(wrapper) {
             let backwardName = wrapper.backwardLayer.name

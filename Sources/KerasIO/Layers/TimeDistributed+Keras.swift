@@ -46,6 +46,6 @@ struct TimeDistributedConfig: KerasLayerMapping, Equatable {
 
     static func encode(_ layer: any Layer, dialect: KerasConfigWriter.Dialect) throws -> [(String, JSONText)]? {
         guard let wrapper = layer as? TimeDistributed else { return nil }
-        return [("layer", try KerasConfigWriter.layerConfig(wrapper.inner, inputShape: nil, dialect: dialect))]
+        return [("layer", try KerasConfigWriter.nestedLayerConfig(wrapper.inner, dialect: dialect))]
     }
 }

@@ -78,8 +78,14 @@ enum KerasConfigWriter {
         return wrap("InputLayer", config, inputShape: nil, dialect: dialect)
     }
 
-    /// One layer's `{class_name, config}` (plus the archive's keys); a
-    /// wrapper's inner layers are written by this too, without `inputShape`.
+    /// A wrapper's inner layer (`TimeDistributed`'s `layer`, `Bidirectional`'s
+    /// two): Keras 3 serializes nested layers with `module` and
+    /// `registered_name` in every file, its legacy `.h5` included.
+    static func nestedLayerConfig(_ layer: any Layer, dialect: Dialect) throws -> JSONText {
+        try layerConfig(layer, inputShape: nil, dialect: dialect == .keras3H5 ? .keras3Archive : dialect)
+    }
+
+    /// One layer's `{class_name, config}` (plus the archive's keys).
     static func layerConfig(_ layer: any Layer, inputShape: [Int?]?, dialect: Dialect) throws -> JSONText {
         var members: [(String, JSONText)] = [
             ("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", dtypePolicy(dialect)),
