@@ -5,6 +5,11 @@
 //   prints kerasio_predict_ns (KerasModel.predict(Tensor), which allocates
 //   its result) and kerasio_workspace_ns (predict into caller-owned memory
 //   with a reusable PredictionWorkspace, which allocates nothing)
+// Usage: predict-latency MODEL INPUT.npy --stream [repetitions]
+//   prints kerasio_stream_step_ns: one time step of one sample advanced
+//   through a StreamingSession (state carried, allocation-free), the call
+//   an app makes per sensor reading; INPUT's first sample gives the steps fed
+//   in turn. With --calls N after --stream, N untimed steps (for valgrind).
 // Usage: predict-latency MODEL INPUT.npy --calls N
 //   makes one workspace call, then N more, untimed: run under
 //   `valgrind` with two values of N, the heap's allocation counts must not
@@ -43,6 +48,32 @@ do {
     let sample = try Tensor(shape: shape, scalars: values)
     let workspace = PredictionWorkspace()
     var output = [Float](repeating: 0, count: try model.network.concreteOutputCount(forSampleShape: Array(shape.dropFirst())))
+
+    if arguments.count > 3, arguments[3] == "--stream" {
+        let session = try StreamingSession(model: model.network, batchSize: 1)
+        let steps = shape.count > 1 ? shape[1] : 1, features = perSample / max(steps, 1)
+        var stepOutput = [Float](repeating: 0, count: try session.outputCount(steps: 1))
+        var position = 0
+        func advance() throws -> Float {
+            try values.withUnsafeBufferPointer { x in
+                try stepOutput.withUnsafeMutableBufferPointer { y in
+                    let step = UnsafeBufferPointer(rebasing: x[position * features..<(position + 1) * features])
+                    try session.advance(step, steps: 1, into: y)
+                    position = (position + 1) % steps
+                    return y[0]
+                }
+            }
+        }
+        if arguments.count > 5, arguments[4] == "--calls", let calls = Int(arguments[5]) {
+            for _ in 0...calls { _ = try advance() }
+            print(String(format: "output %.7g", stepOutput[0]))
+            exit(0)
+        }
+        let repetitions = arguments.count > 4 ? Int(arguments[4]) ?? 7 : 7
+        let streamNs = try medianNanoseconds(repetitions: repetitions, calls: 200_000) { try advance() }
+        print(String(format: "kerasio_stream_step_ns %.1f", streamNs))
+        exit(0)
+    }
 
     if arguments.count > 4, arguments[3] == "--calls", let calls = Int(arguments[4]) {
         try values.withUnsafeBufferPointer { x in
