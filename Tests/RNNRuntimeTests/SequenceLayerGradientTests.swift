@@ -49,6 +49,27 @@ struct SequenceLayerGradientTests {
         try Self.bidirectional(merge: merge, returnSequences: true, mask: nil)
     }
 
+    @Test("RNN(StackedRNNCells) reading backwards under a mask: the cells in turn at every step")
+    func stackedCells() throws {
+        let mask = Float64GradientCheckTests.mask
+        for returnSequences in [false, true] {
+            let first = Check.Setup(
+                cell: .lstm(.tanh, .sigmoid), features: 2, units: 3, useBias: true, returnSequences: true,
+                goBackwards: true, batch: 4, steps: 5, mask: mask)
+            // The second cell reads the first's outputs, which come in processing order: so does its mask.
+            let reversedMask = mask.map { Array($0.reversed()) }
+            let second = Check.Setup(
+                cell: .gru(.tanh, .sigmoid, resetAfter: true), features: 3, units: 2, useBias: true,
+                returnSequences: returnSequences, goBackwards: false, batch: 4, steps: 5, mask: reversedMask)
+            let stack = try StackedRNN(layers: [Check.layer(first), Check.layer(second)])
+            try Check.checkLayer(stack, inputShape: [4, 5, 2], mask: Check.maskTensor(first),
+                                 label: "StackedRNN sequences=\(returnSequences)") { weights, input in
+                let h = Check.reference(first, weights: Array(weights[..<3]), input: input)
+                return Check.reference(second, weights: Array(weights[3...]), input: h)
+            }
+        }
+    }
+
     @Test("TimeDistributed(Dense) is the Dense at every step")
     func timeDistributed() throws {
         let layer = TimeDistributed(inner: Dense(inputSize: 3, units: 2, activation: .tanh))

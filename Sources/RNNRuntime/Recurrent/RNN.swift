@@ -15,7 +15,7 @@
 public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
     public var name: String
     public var cell: Cell
-    public let returnSequences: Bool
+    public var returnSequences: Bool
     public var goBackwards: Bool
     /// Keras's `stateful`: the state carries over from one batch to the next.
     public let stateful: Bool
@@ -216,7 +216,7 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
 public protocol RecurrentLayer: Layer {
     associatedtype Cell: RecurrentCell
     var cell: Cell { get }
-    var returnSequences: Bool { get }
+    var returnSequences: Bool { get set }
     var goBackwards: Bool { get set }
     /// The layer's name (a wrapper names its inner layers).
     var name: String { get set }
