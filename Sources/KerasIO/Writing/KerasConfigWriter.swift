@@ -26,7 +26,7 @@ enum KerasConfigWriter {
         var layers: [JSONText] = [inputLayer(network, dialect: dialect)]
         var shape = network.inputShape
         for layer in network.layers {
-            layers.append(try layerConfig(layer, inputShape: shape, dialect: dialect))
+            layers.append(try layerConfig(layer, inputShape: shape, batch: network.fixedBatchSize, dialect: dialect))
             shape = try layer.outputShape(forInputShape: shape)
         }
         let batchShape = JSONText.shape([network.fixedBatchSize] + network.inputShape)
@@ -86,17 +86,18 @@ enum KerasConfigWriter {
     }
 
     /// One layer's `{class_name, config}` (plus the archive's keys).
-    static func layerConfig(_ layer: any Layer, inputShape: [Int?]?, dialect: Dialect) throws -> JSONText {
+    /// `batch`: a stateful model's fixed batch size, which Keras 3 builds its layers with.
+    static func layerConfig(_ layer: any Layer, inputShape: [Int?]?, batch: Int? = nil, dialect: Dialect) throws -> JSONText {
         var members: [(String, JSONText)] = [
             ("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", dtypePolicy(dialect)),
         ]
         let mapping = try KerasLayerRegistry.mapping(for: layer)
         members = mapping.configMembers(standard: members, own: try mapping.encode(layer, dialect: dialect) ?? [], dialect: dialect)
         let className = mapping.className
-        return wrap(className, .object(members), inputShape: inputShape, dialect: dialect)
+        return wrap(className, .object(members), inputShape: inputShape, batch: batch, dialect: dialect)
     }
 
-    private static func wrap(_ className: String, _ config: JSONText, inputShape: [Int?]?, dialect: Dialect) -> JSONText {
+    private static func wrap(_ className: String, _ config: JSONText, inputShape: [Int?]?, batch: Int? = nil, dialect: Dialect) -> JSONText {
         guard dialect == .keras3Archive else {
             return .object([("class_name", .string(className)), ("config", config)])
         }
@@ -104,7 +105,7 @@ enum KerasConfigWriter {
             ("module", .string("keras.layers")), ("class_name", .string(className)),
             ("config", config), ("registered_name", .null),
         ]
-        if let inputShape { members.append(("build_config", .object([("input_shape", .shape([nil] + inputShape))]))) }
+        if let inputShape { members.append(("build_config", .object([("input_shape", .shape([batch] + inputShape))]))) }
         return .object(members)
     }
 
