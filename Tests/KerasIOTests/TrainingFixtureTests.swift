@@ -55,6 +55,9 @@ struct TrainingFixtureTests {
     static let manifestPath = Fixtures.path("training/manifest.json")
     /// LSTM and GRU cases (`generate_recurrent_training.py`), in the same schema.
     static let recurrentManifestPath = Fixtures.path("recurrent_training/manifest.json")
+    /// Bidirectional, TimeDistributed, Embedding, Masking and the activation
+    /// layers (`generate_sequence_training.py`), in the same schema.
+    static let sequenceManifestPath = Fixtures.path("sequence_training/manifest.json")
 
     static func cases(in path: String) -> [Case] {
         guard let data = FileManager.default.contents(atPath: path),
@@ -64,7 +67,8 @@ struct TrainingFixtureTests {
 
     static let simpleCases = cases(in: manifestPath)
     static let recurrentCases = cases(in: recurrentManifestPath)
-    static let cases = simpleCases + recurrentCases
+    static let sequenceCases = cases(in: sequenceManifestPath)
+    static let cases = simpleCases + recurrentCases + sequenceCases
 
     /// The manifest's `cases` list only (other keys are free-form).
     static func casesOnly(_ data: Data) -> Data {
@@ -107,6 +111,7 @@ struct TrainingFixtureTests {
     func manifestRead() {
         #expect(Self.simpleCases.count >= 30, "\(Self.simpleCases.count) training cases decoded from \(Self.manifestPath)")
         #expect(Self.recurrentCases.count >= 20, "\(Self.recurrentCases.count) cases decoded from \(Self.recurrentManifestPath)")
+        #expect(Self.sequenceCases.count >= 20, "\(Self.sequenceCases.count) cases decoded from \(Self.sequenceManifestPath)")
         for fixture in Self.cases {
             #expect(fixture.epochs >= 1 && fixture.kerasEpochLosses.count == fixture.epochs, "\(fixture.name)")
             #expect(!fixture.batchLosses.isEmpty, "\(fixture.name) has Keras's batch losses")
