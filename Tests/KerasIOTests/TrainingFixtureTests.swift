@@ -67,7 +67,10 @@ struct TrainingFixtureTests {
 
     static let simpleCases = cases(in: manifestPath)
     static let recurrentCases = cases(in: recurrentManifestPath)
-    static let sequenceCases = cases(in: sequenceManifestPath)
+    /// Stateful training (Keras carries the state from batch to batch) is
+    /// refused; those cases are checked for the refusal instead.
+    static let sequenceCases = cases(in: sequenceManifestPath).filter { !$0.name.contains("stateful") }
+    static let statefulCases = cases(in: sequenceManifestPath).filter { $0.name.contains("stateful") }
     static let cases = simpleCases + recurrentCases + sequenceCases
 
     /// The manifest's `cases` list only (other keys are free-form).
@@ -117,6 +120,12 @@ struct TrainingFixtureTests {
             #expect(!fixture.batchLosses.isEmpty, "\(fixture.name) has Keras's batch losses")
         }
         #expect(Self.cases.contains { $0.validationLosses?.isEmpty == false }, "some case has Keras's val_loss")
+    }
+
+    @Test("training a stateful model is refused with the reason, before any weight changes", arguments: statefulCases)
+    func statefulRefused(_ fixture: Case) throws {
+        let error = try #require(throws: RuntimeError.self) { _ = try Self.train(fixture) }
+        #expect(error.localizedDescription.contains("training a stateful model is not supported"))
     }
 
     @Test("LSTM and both GRU variants are trained by several optimizers at batch sizes 1 and more")

@@ -32,7 +32,8 @@ struct FunctionalGraph {
 
         /// An operation node of the kind Keras 3 writes to compute a mask.
         var isMaskOperation: Bool {
-            (className == "NotEqual" || className == "Any") && (module?.hasPrefix("keras.src.ops") ?? false)
+            // `.keras` configs name the module; legacy `.h5` configs leave it out.
+            (className == "NotEqual" || className == "Any") && (module?.hasPrefix("keras.src.ops") ?? true)
         }
     }
 

@@ -51,7 +51,8 @@ struct EmbeddingConfig: KerasLayerMapping, Equatable {
     }
 
     func makeLayer(features: Int, generation: KerasGeneration, at place: ConfigPlace) throws -> any Layer {
-        Embedding(name: name, inputDim: inputDim, outputDim: outputDim, maskZero: maskZero, wrapsNegativeIDs: generation >= .keras3)
+        Embedding(name: name, inputDim: inputDim, outputDim: outputDim, maskZero: maskZero, wrapsNegativeIDs: generation >= .keras3,
+                  sparseGradients: generation >= .keras3)
     }
 
     static func describes(_ layer: any Layer) -> Bool { layer is Embedding }

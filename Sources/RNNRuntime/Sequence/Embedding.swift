@@ -14,6 +14,9 @@ public struct Embedding: Layer, WeightHolding {
     /// Keras 3 reads a negative id `-k` as `inputDim - k` (NumPy style);
     /// tf.keras refuses it.
     public let wrapsNegativeIDs: Bool
+    /// Keras 3's sparse table gradient in training (see
+    /// `parameterGradientSquares`); tf.keras's is dense.
+    public let sparseGradients: Bool
     public var weights: WeightList
 
     /// The largest `inputDim`: every id below it is exact as a `Float`.
@@ -22,8 +25,10 @@ public struct Embedding: Layer, WeightHolding {
     public var embeddings: Tensor { weights[0] }
 
     public init(
-        name: String = "embedding", inputDim: Int, outputDim: Int, maskZero: Bool = false, wrapsNegativeIDs: Bool = true
+        name: String = "embedding", inputDim: Int, outputDim: Int, maskZero: Bool = false, wrapsNegativeIDs: Bool = true,
+        sparseGradients: Bool = true
     ) {
+        self.sparseGradients = sparseGradients
         self.name = name
         self.inputDim = inputDim
         self.outputDim = outputDim

@@ -21,4 +21,24 @@ extension Embedding: TrainableLayer {
         let inputShape = Array(outputGradient.shape.dropLast())
         return (Tensor(zeros: inputShape), [Tensor(uncheckedShape: [inputDim, outputDim], scalars: gradient)])
     }
+
+    /// Keras 3 (TensorFlow backend) keeps the table's gradient as
+    /// `IndexedSlices`, one slice per lookup, and its `ops.square` squares
+    /// each slice before the slices of one id are summed
+    /// (`backend/tensorflow/sparse.py`): Adam's, RMSprop's and Adagrad's
+    /// second moments get Σ g² over the lookups, not (Σ g)². tf.keras sums
+    /// duplicate ids first, so there the dense square is right.
+    public func parameterGradientSquares(_ outputGradient: Tensor, cache rows: [Int]) -> [Tensor?]? {
+        guard sparseGradients, outputGradient.count == rows.count * outputDim else { return nil }
+        var squares = [Float](repeating: 0, count: inputDim * outputDim)
+        outputGradient.scalars.withUnsafeBufferPointer { g in
+            for (position, row) in rows.enumerated() {
+                for j in 0..<outputDim {
+                    let value = g[position * outputDim + j]
+                    squares[row * outputDim + j] += value * value
+                }
+            }
+        }
+        return [Tensor(uncheckedShape: [inputDim, outputDim], scalars: squares)]
+    }
 }

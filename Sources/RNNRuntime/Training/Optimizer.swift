@@ -8,6 +8,10 @@ public protocol Optimizer: Sendable {
     /// Updates the `index`-th parameter in place from its gradient; every
     /// parameter is passed once per step, in the same order each step.
     mutating func update(parameter index: Int, values: inout [Float], gradient: [Float])
+    /// The same, with the squares the optimizer's second moment takes
+    /// given separately (Keras 3's sparse Embedding gradients, see
+    /// `TrainableLayer.parameterGradientSquares`); nil: the gradient's own.
+    mutating func update(parameter index: Int, values: inout [Float], gradient: [Float], squares: [Float]?)
     /// The name Keras gives it in configs.
     var kerasClassName: String { get }
     /// Its config as Keras's `get_config()` writes it (for `training_config`).
@@ -15,6 +19,11 @@ public protocol Optimizer: Sendable {
 }
 
 extension Optimizer {
+    /// Optimizers that square no gradient ignore the squares.
+    public mutating func update(parameter index: Int, values: inout [Float], gradient: [Float], squares: [Float]?) {
+        update(parameter: index, values: &values, gradient: gradient)
+    }
+
     /// Applies one update to every parameter given its gradient.
     public mutating func apply(gradients: [Tensor], to parameters: inout [Tensor]) {
         beginStep()
@@ -53,6 +62,10 @@ public struct SGD: Optimizer {
     }
 
     public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        update(parameter: index, values: &values, gradient: g, squares: nil)
+    }
+
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float], squares: [Float]?) {
         velocity.prepare(index, count: values.count)
         values.withUnsafeMutableBufferPointer { w in
             velocity.slots[index].withUnsafeMutableBufferPointer { velocity in
@@ -105,6 +118,10 @@ public struct Adam: Optimizer {
     }
 
     public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        update(parameter: index, values: &values, gradient: g, squares: nil)
+    }
+
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float], squares: [Float]?) {
         m.prepare(index, count: values.count)
         v.prepare(index, count: values.count)
         if amsgrad { vHat.prepare(index, count: values.count) }
@@ -114,7 +131,7 @@ public struct Adam: Optimizer {
                 v.slots[index].withUnsafeMutableBufferPointer { v in
                     for i in 0..<min(w.count, g.count) {
                         m[i] += (g[i] - m[i]) * (1 - beta1)
-                        v[i] += (g[i] * g[i] - v[i]) * (1 - beta2)
+                        v[i] += ((squares?[i] ?? g[i] * g[i]) - v[i]) * (1 - beta2)
                         var second = v[i]
                         if amsgrad {
                             vHat.slots[index][i] = max(vHat.slots[index][i], second)
@@ -155,11 +172,15 @@ public struct RMSprop: Optimizer {
     }
 
     public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        update(parameter: index, values: &values, gradient: g, squares: nil)
+    }
+
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float], squares: [Float]?) {
         velocity.prepare(index, count: values.count)
         average.prepare(index, count: values.count)
         momentums.prepare(index, count: values.count)
         for i in 0..<min(values.count, g.count) {
-            velocity.slots[index][i] = rho * velocity.slots[index][i] + (1 - rho) * g[i] * g[i]
+            velocity.slots[index][i] = rho * velocity.slots[index][i] + (1 - rho) * (squares?[i] ?? g[i] * g[i])
             var denominator = velocity.slots[index][i]
             if centered {
                 average.slots[index][i] = rho * average.slots[index][i] + (1 - rho) * g[i]
@@ -197,9 +218,13 @@ public struct Adagrad: Optimizer {
     }
 
     public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float]) {
+        update(parameter: index, values: &values, gradient: g, squares: nil)
+    }
+
+    public mutating func update(parameter index: Int, values: inout [Float], gradient g: [Float], squares: [Float]?) {
         accumulators.prepare(index, count: values.count, fill: initialAccumulatorValue)
         for i in 0..<min(values.count, g.count) {
-            accumulators.slots[index][i] += g[i] * g[i]
+            accumulators.slots[index][i] += squares?[i] ?? g[i] * g[i]
             values[i] -= learningRate * g[i] / (accumulators.slots[index][i] + epsilon).squareRoot()
         }
     }

@@ -193,9 +193,12 @@ extension Sequential {
         return incoming
     }
 
-    /// Every layer's weight gradients for one part, from dL/d(loss input).
-    private static func backwardPart(_ pass: PartPass, lossGradient: Tensor, layerCount: Int) throws -> [[Tensor]] {
+    /// Every layer's weight gradients for one part, from dL/d(loss input),
+    /// and per layer the sparse gradients' squares where a layer has them
+    /// (`TrainableLayer.parameterGradientSquares`; empty for the others).
+    private static func backwardPart(_ pass: PartPass, lossGradient: Tensor, layerCount: Int) throws -> (gradients: [[Tensor]], squares: [[Tensor?]]) {
         var parameterGradients = [[Tensor]](repeating: [], count: layerCount)
+        var squares = [[Tensor?]](repeating: [], count: layerCount)
         var gradient = lossGradient
         if let (dense, cache) = pass.logitsLayer {
             let (inputGradient, gradients) = dense.backward(preActivationGradient: lossGradient.scalars, cache: cache)
@@ -203,11 +206,13 @@ extension Sequential {
             gradient = inputGradient
         }
         for index in pass.pullbacks.indices.reversed() {
-            let (inputGradient, gradients) = try pass.pullbacks[index](gradient)
+            let pullback = pass.pullbacks[index]
+            if let sparse = pullback.squares?(gradient) { squares[index] = sparse }
+            let (inputGradient, gradients) = try pullback(gradient)
             parameterGradients[index] = gradients
             gradient = inputGradient
         }
-        return parameterGradients
+        return (parameterGradients, squares)
     }
 
     /// One optimizer step. The samples of a batch are independent until the
@@ -249,9 +254,9 @@ extension Sequential {
         let (value, lossGradient) = passes[0].logitsLayer != nil
             ? try loss.evaluateFromLogits(lossInput, target: y, rowWeights: rowWeights)
             : try loss.evaluate(predicted: lossInput, target: y, rowWeights: rowWeights)
-        var parameterGradients: [[Tensor]]
+        var parameterGradients: [[Tensor]], gradientSquares: [[Tensor?]]
         if passes.count == 1 {
-            parameterGradients = try backwardPart(passes[0], lossGradient: lossGradient, layerCount: layers.count)
+            (parameterGradients, gradientSquares) = try backwardPart(passes[0], lossGradient: lossGradient, layerCount: layers.count)
         } else {
             let perPart = try Parallel.map(parts: parts) { part in
                 Result {
@@ -259,9 +264,9 @@ extension Sequential {
                     return try backwardPart(passes[part], lossGradient: lossGradient.rows(rows), layerCount: layers.count)
                 }
             }.map { try $0.get() }
-            parameterGradients = perPart[0]
+            (parameterGradients, gradientSquares) = perPart[0]
             for part in perPart.dropFirst() {
-                for (layer, gradients) in part.enumerated() {
+                for (layer, gradients) in part.gradients.enumerated() {
                     for (k, gradient) in gradients.enumerated() {
                         parameterGradients[layer][k].scalars.withUnsafeMutableBufferPointer { sum in
                             gradient.scalars.withUnsafeBufferPointer { g in
@@ -270,14 +275,21 @@ extension Sequential {
                         }
                     }
                 }
+                for (layer, squares) in part.squares.enumerated() {
+                    for (k, square) in squares.enumerated() {
+                        guard let square, gradientSquares[layer][k] != nil else { continue }
+                        for i in 0..<square.count { gradientSquares[layer][k]!.scalars[i] += square.scalars[i] }
+                    }
+                }
             }
         }
         optimizer.beginStep()
         var offset = 0
         for index in layers.indices {
-            let gradients = parameterGradients[index]
+            let gradients = parameterGradients[index], squares = gradientSquares[index]
             layers[index].updateParameters { parameter, values in
-                optimizer.update(parameter: offset + parameter, values: &values, gradient: gradients[parameter].scalars)
+                let square = parameter < squares.count ? squares[parameter]?.scalars : nil
+                optimizer.update(parameter: offset + parameter, values: &values, gradient: gradients[parameter].scalars, squares: square)
             }
             offset += gradients.count
         }

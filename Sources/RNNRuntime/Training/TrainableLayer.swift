@@ -30,16 +30,26 @@ public protocol TrainableLayer: Layer {
     /// Whether training draws random numbers (dropout masks); such models
     /// train in one piece so a seed gives the same result on any machine.
     var drawsRandomNumbers: Bool { get }
+    /// For weights whose gradient Keras keeps sparse (an Embedding's table
+    /// under Keras 3): per weight, the sum over the batch's lookups of each
+    /// lookup's squared gradient, which Keras 3's optimizers square instead
+    /// of squaring the summed gradient; nil entries (and a nil list) for
+    /// ordinary dense gradients.
+    func parameterGradientSquares(_ outputGradient: Tensor, cache: TrainingCache) -> [Tensor?]?
 }
 
 extension TrainableLayer {
     public var drawsRandomNumbers: Bool { false }
+
+    public func parameterGradientSquares(_ outputGradient: Tensor, cache: TrainingCache) -> [Tensor?]? { nil }
 }
 
 /// A layer's backward pass bound to what its forward pass kept: how a model
 /// holds layers of different types (and cache types) between the passes.
 public struct Pullback {
     let run: (Tensor) throws -> (inputGradient: Tensor, parameterGradients: [Tensor])
+    /// `parameterGradientSquares` for the same output gradient, when the layer has sparse gradients.
+    var squares: ((Tensor) -> [Tensor?]?)? = nil
 
     public func callAsFunction(_ outputGradient: Tensor) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
         try run(outputGradient)
@@ -50,7 +60,8 @@ extension TrainableLayer {
     /// The forward pass and, bound to its cache, the backward pass.
     public func forwardWithPullback(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, pullback: Pullback) {
         let (output, cache) = try forwardForTraining(input, context: &context)
-        return (output, Pullback { try self.backward($0, cache: cache) })
+        return (output, Pullback(run: { try self.backward($0, cache: cache) },
+                                 squares: { self.parameterGradientSquares($0, cache: cache) }))
     }
 }
 
