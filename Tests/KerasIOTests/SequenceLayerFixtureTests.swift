@@ -56,4 +56,27 @@ struct SequenceLayerFixtureTests {
             #expect(mismatch == nil, "\(mismatch ?? "")")
         }
     }
+
+    struct Refusal: Decodable {
+        let file: String
+        let why: String
+    }
+
+    static let refusals: [Refusal] = {
+        struct Part: Decodable { let refusals: [Refusal]? }
+        guard let data = FileManager.default.contents(atPath: Fixtures.path("sequence_layers/manifest.json")),
+              let part = try? JSONDecoder().decode(Part.self, from: data) else { return [] }
+        return part.refusals ?? []
+    }()
+
+    @Test("models Keras runs and kerasio cannot (Bidirectional merge_mode=None) are refused in one line naming the option")
+    func refused() throws {
+        #expect(Self.refusals.count >= 4)
+        for refusal in Self.refusals {
+            let path = Fixtures.path("sequence_layers/\(refusal.file)")
+            let error = try #require(throws: KerasIOError.self, "\(refusal.file)") { _ = try KerasModel.load(from: path) }
+            #expect(error.detail.contains("merge_mode=None"), "\(refusal.file): \(error.detail)")
+            #expect(error.kind == .unsupportedOption && !error.detail.contains("\n"))
+        }
+    }
 }

@@ -97,8 +97,18 @@ public struct ModelConfig: Sendable, Equatable {
                 }
                 index += 1
             }
-            positions = try FunctionalGraph.chainOrder(
-                rawLayers: entries, inputLayers: config.value("input_layers"), outputLayers: config.value("output_layers"))
+            do {
+                positions = try FunctionalGraph.chainOrder(
+                    rawLayers: entries, inputLayers: config.value("input_layers"), outputLayers: config.value("output_layers"))
+            } catch {
+                // A layer of a known class with an option kerasio refuses
+                // (Bidirectional's merge_mode=None, which gives the graph
+                // two outputs) says more than the graph's shape does.
+                for case .failure(let failure) in decoded {
+                    if let problem = failure as? ConfigProblem, problem.kind == .unsupportedOption { throw problem }
+                }
+                throw error
+            }
             let unknown = positions.compactMap { position -> ConfigProblem? in
                 guard case .failure(let error) = decoded[position], let problem = error as? ConfigProblem,
                       problem.unsupportedClass != nil else { return nil }

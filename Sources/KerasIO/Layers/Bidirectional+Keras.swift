@@ -27,8 +27,8 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
         if c.has("merge_mode"), c.value("merge_mode") == nil {
             throw c.problem(
                 .unsupportedOption,
-                "merge_mode=None gives the two directions as two outputs, which a Sequential chain cannot pass on; "
-                    + "use concat, sum, mul or ave")
+                "merge_mode=None gives the two directions as two separate outputs, and kerasio runs single-output chains; "
+                    + "concat, sum, mul and ave work")
         }
         let mode = try c.string("merge_mode") ?? "concat"
         guard let mergeMode = Bidirectional.MergeMode(rawValue: mode) else {
