@@ -5,7 +5,8 @@
 #
 # writes OUTDIR/model (the .h5, .keras and .weights.h5 models of
 # fixtures/keras3, fixtures/keras2, fixtures/training, the LSTM and GRU ones
-# of fixtures/recurrent and fixtures/recurrent_training, and everything in
+# of fixtures/recurrent and fixtures/recurrent_training, the sequence-layer
+# models of fixtures/sequence_layers and sequence_training, and everything in
 # fixtures/bad), OUTDIR/npy (every .npy of the fixtures) and OUTDIR/csv
 # (a few small tables written here, plus data/monthly-sunspots.csv).
 # Files over 200 KB are skipped: libFuzzer mutates small inputs faster, and
@@ -39,8 +40,12 @@ copy model "$root"/fixtures/keras3/*.h5 "$root"/fixtures/keras3/*.keras \
            "$root"/fixtures/training/*.h5 "$root"/fixtures/bad/* \
            "$root"/fixtures/recurrent/keras3/*.h5 "$root"/fixtures/recurrent/keras3/*.keras \
            "$root"/fixtures/recurrent/keras2/*.h5 "$root"/fixtures/recurrent/keras2/*.keras \
-           "$root"/fixtures/recurrent_training/*.initial.h5
-copy npy "$root"/fixtures/*/*.npy "$root"/fixtures/recurrent/keras3/lstm_default*.npy
+           "$root"/fixtures/recurrent_training/*.initial.h5 \
+           "$root"/fixtures/sequence_layers/keras3/*.h5 "$root"/fixtures/sequence_layers/keras3/*.keras \
+           "$root"/fixtures/sequence_layers/keras2/*.h5 \
+           "$root"/fixtures/sequence_training/keras3/*.initial.h5
+copy npy "$root"/fixtures/*/*.npy "$root"/fixtures/recurrent/keras3/lstm_default*.npy \
+         "$root"/fixtures/sequence_layers/keras3/embedding_mask_zero_true_lstm*.npy
 copy csv "$root"/data/*.csv
 
 # Small CSV tables: the forms CSVArrayFile.read(from:) documents.

@@ -100,8 +100,8 @@ func runOne(_ target: FuzzTarget, _ data: Data) {
             return
         }
         _ = ModelSummary(model)
-        // One sample of zeros, free dimensions (the time steps) set to 2.
-        let shape = [1] + model.inputShape.map { $0 ?? 2 }
+        // One sample of zeros (a stateful model's fixed batch), free dimensions (the time steps) set to 2.
+        let shape = [model.network.fixedBatchSize ?? 1] + model.inputShape.map { $0 ?? 2 }
         guard shape.allSatisfy({ $0 >= 0 }), let elements = elementCount(shape),
               elements <= Harness.maxPredictElements else { return }
         _ = try? model.predict(Tensor(zeros: shape))
