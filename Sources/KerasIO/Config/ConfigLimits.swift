@@ -10,6 +10,7 @@
 ///
 /// | limit | value | why this size |
 /// |---|---|---|
+/// | `maximumStatefulBatch` | 2^16 = 65,536 | a stateful model's fixed batch, whose state is kept per row |
 /// | `maximumUnits` | 2^20 = 1,048,576 | a Dense over a million-word vocabulary; a SimpleRNN that wide could not fit `maximumLayerParameters` anyway |
 /// | `maximumFeatures` | 2^20 = 1,048,576 | features per step or per sample (a one-hot million-word input) |
 /// | `maximumAxisLength` | 2^24 = 16,777,216 | any other fixed axis: steps (16 M steps is over 4 hours of 1 kHz samples), a fixed batch size |
@@ -32,6 +33,7 @@ public enum ConfigLimits {
     public static let maximumLayerParameters = 1 << 28
     public static let maximumModelParameters = 1 << 28
     public static let maximumNameLength = 256
+    public static let maximumStatefulBatch = 1 << 16
     public static let maximumConfigBytes = 16 << 20
     public static let maximumNesting = 512
 }

@@ -40,10 +40,18 @@ enum ModelBuilder {
                 layers.append(try layerConfig.mapping.makeLayer(features: features, generation: generation, at: place))
                 shape = planned.outputShape
             }
-            if config.inputBatchSize == nil, let stateful = layers.firstIndex(where: { $0.isStateful }) {
-                throw ConfigProblem(
-                    .invalidConfig, at: config.place(ofComputingLayer: stateful),
-                    "stateful=True needs the batch size fixed in the input shape (batch_shape), as Keras requires")
+            if let stateful = layers.firstIndex(where: { $0.isStateful }) {
+                guard let batch = config.inputBatchSize else {
+                    throw ConfigProblem(
+                        .invalidConfig, at: config.place(ofComputingLayer: stateful),
+                        "stateful=True needs the batch size fixed in the input shape (batch_shape), as Keras requires")
+                }
+                // The carried state is per batch row: bounded like everything a file can make kerasio allocate.
+                guard batch <= ConfigLimits.maximumStatefulBatch else {
+                    throw ConfigProblem(
+                        .unsupportedOption, at: config.place(ofComputingLayer: stateful),
+                        "a stateful batch of \(batch) is more than kerasio's limit of \(ConfigLimits.maximumStatefulBatch)")
+                }
             }
             return try Sequential(
                 name: config.name, inputShape: config.inputShape, layers: layers, fixedBatchSize: config.inputBatchSize)
