@@ -55,7 +55,12 @@ extension RNN: TrainableLayer {
         var projections = [Float].uninitialized(steps * batch * width)
         // states[t] is the state before processed step t; states[steps] the last.
         var states = [Float].uninitialized((steps + 1) * stateCount)
-        states.withUnsafeMutableBufferPointer { $0.baseAddress?.update(repeating: 0, count: stateCount) }
+        // A stateful layer starts from the state the previous batch left (Keras's state variables).
+        if stateful, let carried = context.carriedState, carried.count == stateCount {
+            for i in 0..<stateCount { states[i] = carried[i] }
+        } else {
+            states.withUnsafeMutableBufferPointer { $0.baseAddress?.update(repeating: 0, count: stateCount) }
+        }
         var records = [Float].uninitialized(max(steps * recordCount, 1))
         var scratch = [Float](repeating: 0, count: max(batch * cell.scratchSize, 1))
         xs.withUnsafeBufferPointer { x in
@@ -103,6 +108,8 @@ extension RNN: TrainableLayer {
             output = Array(states[last..<last + batch * units])
         }
         let shape = returnSequences ? [batch, steps, units] : [batch, units]
+        // The state for the next batch; no gradient flows back into it (Keras: a non-trainable variable).
+        if stateful { context.carriedState = Array(states[steps * stateCount..<(steps + 1) * stateCount]) }
         let cache = RecurrentTrainingCache(
             batch: batch, steps: steps, inputs: xs, states: states, records: records,
             inputMask: inputMask, recurrentMask: recurrentMask, stepMask: stepMask)

@@ -69,6 +69,16 @@ extension Sequential {
         guard options.batchSize >= 1, options.epochs >= 0, (0..<1).contains(options.validationSplit) else {
             throw RuntimeError.invalidTensor("batch size must be at least 1 and validation split in [0, 1)")
         }
+        if isStateful, let size = fixedBatchSize {
+            // As Keras trains a stateful model: batches of its fixed size, each
+            // starting from the state the one before left.
+            guard options.batchSize == size, x.shape[0] % size == 0, options.validationSplit == 0 else {
+                throw RuntimeError.invalidTensor(
+                    "a stateful model trains on whole batches of its fixed size \(size) (its state is per batch row) "
+                        + "without a validation split; got \(x.shape[0]) samples in batches of \(options.batchSize)"
+                        + (options.validationSplit > 0 ? " and a validation split" : ""))
+            }
+        }
         // Cast once: a cast to a protocol existential per step cost more than the tutorial's whole step.
         var trainables = try trainableLayers()
         defer { layers = trainables }
@@ -77,6 +87,8 @@ extension Sequential {
         var order = Array(0..<trainCount)
         var random = RandomSource(seed: options.seed)
         var reports: [EpochReport] = []
+        // Stateful layers' states, carried from batch to batch and epoch to epoch (Keras resets them only when asked).
+        var states = [[Float]?](repeating: nil, count: trainables.count)
         for epoch in 1...max(options.epochs, 1) where options.epochs > 0 {
             let start = DispatchTimeCompat.now()
             if options.shuffle { order.shuffle(using: &random) }
@@ -87,7 +99,7 @@ extension Sequential {
                 let indices = Array(order[batchStart..<min(batchStart + options.batchSize, trainCount)])
                 let value = try Self.trainStep(
                     &trainables, x: x.gathering(indices), y: y.gathering(indices), loss: loss, optimizer: &optimizer,
-                    random: &random, threads: options.threads ?? Parallel.threads)
+                    random: &random, threads: options.threads ?? Parallel.threads, states: &states)
                 weightedLoss += value * Float(indices.count)
                 batchLosses.append(value)
                 batchSizes.append(indices.count)
@@ -114,18 +126,13 @@ extension Sequential {
     ) throws -> Float {
         var trainables = try trainableLayers()
         defer { layers = trainables }
+        var states = [[Float]?](repeating: nil, count: trainables.count)
         return try Self.trainStep(
-            &trainables, x: x, y: y, loss: loss, optimizer: &optimizer, random: &random, threads: Parallel.threads)
+            &trainables, x: x, y: y, loss: loss, optimizer: &optimizer, random: &random, threads: Parallel.threads, states: &states)
     }
 
     /// The layers as trainable ones, or an error naming the first that is not.
     private func trainableLayers() throws -> [any TrainableLayer] {
-        if isStateful, let stateful = layers.first(where: { $0.isStateful }) {
-            throw RuntimeError.incompatibleLayer(
-                layer: stateful.name,
-                detail: "training a stateful model is not supported (Keras carries the state from batch to batch in training); "
-                    + "train the same model with stateful=False and load its weights into the stateful one")
-        }
         return try layers.map { layer in
             guard let trainable = layer as? any TrainableLayer else {
                 throw RuntimeError.incompatibleLayer(layer: layer.name, detail: "cannot be trained")
@@ -151,7 +158,8 @@ extension Sequential {
     }
 
     private static func forwardPart(
-        _ layers: [any TrainableLayer], x: Tensor, loss: Loss, context: inout TrainingContext
+        _ layers: [any TrainableLayer], x: Tensor, loss: Loss, context: inout TrainingContext,
+        states: UnsafeMutablePointer<[Float]?>? = nil
     ) throws -> PartPass {
         var pass = PartPass(output: x)
         pass.pullbacks.reserveCapacity(layers.count)
@@ -159,6 +167,8 @@ extension Sequential {
         var mask: Tensor?
         for index in layers.indices {
             context.mask = mask
+            context.carriedState = states?[index]
+            defer { if let states, layers[index].isStateful { states[index] = context.carriedState } }
             let input = pass.output
             defer { mask = Self.mask(after: layers[index], input: input, output: pass.output, incoming: mask) }
             if index == last, let dense = layers[index] as? Dense, dense.activation == loss.logitsActivation {
@@ -223,17 +233,20 @@ extension Sequential {
     /// dropout masks run in one piece, so a seed gives one result on any machine.
     private static func trainStep(
         _ layers: inout [any TrainableLayer], x: Tensor, y: Tensor, loss: Loss, optimizer: inout any Optimizer,
-        random: inout RandomSource, threads: Int
+        random: inout RandomSource, threads: Int, states: inout [[Float]?]
     ) throws -> Float {
         let batch = x.shape[0]
         let steps = x.rank == 3 ? x.shape[1] : 1
         let weights = layers.reduce(0) { $0 + $1.parameterCount }
-        let parts = layers.contains { $0.drawsRandomNumbers }
+        // Random draws and carried states are per whole batch: one piece.
+        let parts = layers.contains { $0.drawsRandomNumbers || $0.isStateful }
             ? 1 : Parallel.partCount(samples: batch, work: 6 * batch * steps * weights, threads: threads)
         var passes: [PartPass]
         if parts == 1 {
             var context = TrainingContext(training: true, random: random)
-            passes = [try forwardPart(layers, x: x, loss: loss, context: &context)]
+            passes = [try states.withUnsafeMutableBufferPointer { states in
+                try forwardPart(layers, x: x, loss: loss, context: &context, states: states.baseAddress)
+            }]
             random = context.random
         } else {
             let frozen = layers

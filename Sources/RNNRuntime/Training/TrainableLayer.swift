@@ -6,6 +6,10 @@ public struct TrainingContext {
     /// The timestep mask `(batch, steps)` that comes with the layer's input
     /// (1 kept, 0 masked), or nil; set by the model before each layer.
     public var mask: Tensor?
+    /// For a stateful recurrent layer in training: the state it starts from
+    /// (`batch · carriedStateSize` floats, nil for zeros), replaced by the
+    /// state it ends in; set by the model around each layer.
+    public var carriedState: [Float]?
 
     public init(training: Bool, random: RandomSource, mask: Tensor? = nil) {
         self.training = training
