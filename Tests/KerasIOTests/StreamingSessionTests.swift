@@ -9,7 +9,8 @@ import TestSupport
 @Suite("A streaming session advances a model as Keras's stateful layers do")
 struct StreamingSessionTests {
     static func load(_ fixture: Fixtures.Entry) throws -> (KerasModel, NumpyArray, NumpyArray) {
-        (try KerasModel.load(from: Fixtures.path(fixture.model)), try Fixtures.array(fixture.input), try Fixtures.array(fixture.expected))
+        (try KerasModel.load(from: Fixtures.path(fixture.model), architecture: fixture.config.map(Fixtures.path)),
+         try Fixtures.array(fixture.input), try Fixtures.array(fixture.expected))
     }
 
     /// Rows `range` of a C-order array whose first axis has `shape[0]` rows.
