@@ -7,6 +7,7 @@ an error kerasio writes and reads back consistently fails the second.
     run.py KERASIO SWIFT_BUILT_MODEL WORKDIR
 Prints one line per failure and a closing 'interop: N passed, N failed' line;
 exits non-zero on any failure or if nothing was checked."""
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -76,7 +77,10 @@ def fixture_path(relative):
     return os.path.join(FIXTURES, relative)
 
 
-for fixture in manifest["fixtures"]:
+def convert(fixture):
+    """Writes one fixture in every target format and predicts each written
+    file with kerasio: (cases for the Keras check, failures, skipped)."""
+    cases, failures, skipped = [], [], []
     source = fixture_path(fixture["model"])
     config = ["--config", fixture_path(fixture["config"])] if fixture.get("config") else []
     generation = int(fixture["keras_version"].split(".")[0]) if fixture.get("keras_version") else 3
@@ -111,6 +115,15 @@ for fixture in manifest["fixtures"]:
                       "input": fixture_path(fixture["input"]), "kerasio": prediction,
                       "expected": fixture_path(fixture["expected"]),
                       "stateful_batch": fixture.get("fixed_batch_size") if fixture.get("stateful") else None})
+    return cases, failures, skipped
+
+
+# The fixtures are independent: one kerasio process per core at a time.
+with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    for fixture_cases, fixture_failures, fixture_skipped in pool.map(convert, manifest["fixtures"]):
+        cases += fixture_cases
+        failures += fixture_failures
+        skipped += fixture_skipped
 
 swift_dir = os.path.join(work, "swift-built")
 built = subprocess.run([swift_built_model, swift_dir], capture_output=True, text=True)
@@ -145,12 +158,17 @@ else:
 cases_file = os.path.join(work, "cases.json")
 json.dump(cases, open(cases_file, "w"), indent=1)
 results = []
+# Keras 3 and tf.keras check their files at the same time, in their own processes.
+checks = {}
 for keras in ("3", "2"):
     results_file = os.path.join(work, "results-keras%s.json" % keras)
-    checked = subprocess.run([sys.executable, os.path.join(ROOT, "interop", "keras_check.py"),
-                              "--keras", keras, cases_file, results_file], capture_output=True, text=True)
-    if checked.returncode != 0 or not os.path.exists(results_file):
-        failures.append("the Keras %s check did not run: %s" % (keras, checked.stderr.strip()[-500:]))
+    checks[keras] = (results_file, subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "interop", "keras_check.py"), "--keras", keras, cases_file, results_file],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+for keras, (results_file, process) in checks.items():
+    _, stderr = process.communicate()
+    if process.returncode != 0 or not os.path.exists(results_file):
+        failures.append("the Keras %s check did not run: %s" % (keras, stderr.strip()[-500:]))
         continue
     results += json.load(open(results_file))
 
