@@ -14,7 +14,9 @@
       WORK/peers/ENGINE/t<THREADS>.json.
 
 Models: t (tutorial, 12x1), s (SimpleRNN 128), l (LSTM 128), g (GRU 128),
-k (stacked LSTM 64); inputs are batch x steps x features float32.
+k (stacked LSTM 64); inputs are batch x steps x features float32. x (issue
+14's text model, Embedding + Bidirectional(LSTM(64)), 200 int32 token ids:
+WORK/x_one.npy, 4096 samples of WORK/x_ids.npy) is timed for Keras only.
 The harness (bench/run) treats a failed process as FAILED cells, not as an
 error, except for Keras.
 """
@@ -113,7 +115,12 @@ def model_path(work, m):
 
 def load_inputs(np, work, m):
     one = np.load(os.path.join(work, m + "_one.npy"))
-    full = None if m == "t" else np.load(os.path.join(work, "x50.npy"))
+    if m == "t":
+        full = None
+    elif m == "x":  # issue 14's text model: 4096 x 200 int32 token ids
+        full = np.load(os.path.join(work, "x_ids.npy"))
+    else:
+        full = np.load(os.path.join(work, "x50.npy"))
     return one, full
 
 
