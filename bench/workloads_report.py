@@ -283,8 +283,8 @@ def main(work):
         if m in ("t", "st"):
             continue
         for t in (1, 2):
-            cells = [engine_cell(e, m, t, "batch", "keras_%s_pred.npy" % m) if e == "keras" or m != "x"
-                     else ("not run (Keras only)", None, {"status": "n/a", "why": "no peers for x"}) for e in ENGINES]
+            cells = [engine_cell(e, m, t, "batch", "keras_%s_pred.npy" % m) if e != "keras2c" or m != "x"
+                     else ("not run", None, {"status": "n/a", "why": "keras2c is not run on x"}) for e in ENGINES]
             b = kerasio[(m, t)]
             ours = b.get("throughput_samples_per_s")
             ours = ours if isinstance(ours, (int, float)) else None
@@ -449,7 +449,7 @@ def main(work):
         if e == "keras":
             print("- Keras: Keras %s, TensorFlow %s (%s backend)" % (
                 keras.get("keras_version", "?"), keras.get("tensorflow_version", "?"), keras.get("backend", "?")))
-        elif not [m for m in models if m in ("t", "s", "l", "g", "k")]:
+        elif not [m for m in models if m in ("t", "s", "l", "g", "k") + (() if e == "keras2c" else ("x",))]:
             print("- %s: not run (no peer workloads)" % TITLES[e])
         elif e in selected:
             print("- %s: %s" % (TITLES[e], version(e) or engine_failure(e, 1) or "?"))
@@ -471,8 +471,7 @@ def main(work):
               "fastest of model(x, training=False), tf.function, tf.function(jit_compile=True) and predict_on_batch "
               "whose step-by-step outputs match Keras predicting the whole sequence within 1e-5; kerasio "
               "StreamingSession.advance(steps: 1) (bench/PredictLatency --stream), its step outputs checked the "
-              "same way. Text model (x): Keras as the batch rows (engine.py), kerasio `kerasio bench --json`; "
-              "no peers")
+              "same way, no peers. Text model (x): every engine as in the batch rows (int32 ids), keras2c not run")
     if os.path.exists(os.path.join(work, "elapsed_seconds")):
         print("- bench/run took %s s up to this report" % open(os.path.join(work, "elapsed_seconds")).read().strip())
     print()
