@@ -8,11 +8,21 @@ engine's, in its own process per thread count (bench/peers/engine.py).
 
 Usage:
   keras_workloads.py make --data data/monthly-sunspots.csv --work DIR [--reps 5]
-                          [--only t,s,l,g,k,mem]
+                          [--only t,s,l,g,k,st,x,mem]
       writes DIR/M.h5 for each model M, M_one.npy (the one-sample latency
       input), x50.npy / y50.npy (4096 x 50 x 8 inputs, 4096 x 1 targets),
       keras_M_one.npy / keras_M_pred.npy (Keras's predictions), the fit
       checks and DIR/keras.json (training timings, versions, workloads)
+  keras_workloads.py stream WORK THREADS REPS
+      workload st in Keras: st.h5's LSTM(64)+Dense(1) rebuilt stateful with
+      batch_shape (1, 1, 8) and the same weights, advanced one time step per
+      call; each way to call (eager model(x, training=False), tf.function,
+      tf.function(jit_compile=True), predict_on_batch) first feeds
+      st_one.npy's steps one by one from zero states and must give
+      keras_st_seq.npy (Keras predicting the whole sequence) within 1e-5;
+      the fastest correct one is timed per step (median of REPS after a
+      warm-up) at THREADS threads. Writes WORK/keras_st_tTHREADS.json and
+      the step outputs WORK/keras_st_stream_tTHREADS.npy
   keras_workloads.py keras-predict MODEL X.npy OUT.npy
       a Python process: import keras, load MODEL, predict X at batch 256
   keras_workloads.py maxrss CMD [ARGS...]
@@ -28,6 +38,16 @@ Workloads (short names as BENCH_ONLY takes them):
   g   GRU(128) + Dense(1), Keras 3's default reset_after=True (the old W7)
   k   stacked LSTM(64, return_sequences=True) + LSTM(64) + Dense(1)
       s, l, g, k: one epoch of training at batch 64 (Adam + MSE) timed here
+  st  issue 14's streaming step: LSTM(64) + Dense(1) on 8 features (st.h5,
+      input 50 x 8), one time step of one sample per call with the state
+      carried; st_one.npy (1 x 50 x 8) gives the steps; keras_st_seq.npy is
+      Keras's output after each step, predicted on the whole sequence (the
+      same weights with return_sequences=True, Dense on every step)
+  x   issue 14's text model: Embedding(20000, 128, mask_zero=True) +
+      Bidirectional(LSTM(64)) + Dense(1, sigmoid) on 200 int32 token ids;
+      x_ids.npy: 4096 x 200 random ids in [1, 20000), each row right-padded
+      with 0s after a random length in [20, 200] (a quarter full length);
+      x_one.npy its first row; keras_x_one.npy / keras_x_pred.npy
   mem the tutorial's model (t.h5, untrained) on 100,000 and 1,000,000
       random 12 x 1 samples (mem_1m.npy, mem_3m.npy); Keras predicts the
       first MEM_CHECK rows of the 1M file (keras_mem_pred.npy)
@@ -42,7 +62,9 @@ from sunspot_windows import sunspot_windows
 
 SEED = 1
 SAMPLES, STEPS, FEATURES, UNITS = 4096, 50, 8, 128
-WORKLOADS = ("t", "s", "l", "g", "k", "mem")
+WORKLOADS = ("t", "s", "l", "g", "k", "st", "x", "mem")
+ST_STEPS, ST_UNITS = 50, 64
+TEXT_SAMPLES, TEXT_STEPS, TEXT_VOCAB, TEXT_DIM, TEXT_UNITS = 4096, 200, 20000, 128, 64
 ALIASES = {"w1": "t", "w2": "t", "w3": "s", "w4": "s", "w6": "l", "w7": "g"}
 MEM_SIZES = {"mem_1m.npy": 1_000_000, "mem_3m.npy": 3_000_000}
 MEM_CHECK = 1000
@@ -109,6 +131,10 @@ def make(data_path, work, reps, only=WORKLOADS):
     for name in ("s", "l", "g", "k"):
         if name in only:
             make_recurrent(name, np, keras, work, reps, out, save, x, y)
+    if "st" in only:
+        make_stream(np, keras, work, out, save, x)
+    if "x" in only:
+        make_text(np, keras, work, out, save)
 
     with open(os.path.join(work, "keras.json"), "w") as f:
         json.dump(out, f, indent=1)
@@ -186,6 +212,126 @@ def make_recurrent(name, np, keras, work, reps, out, save, x, y):
     out[name + "_fit_samples_per_s"] = SAMPLES / out[name + "_fit_seconds"]
 
 
+def make_stream(np, keras, work, out, save, x):
+    """Workload st: st.h5 (LSTM(64) + Dense(1) on 50 x 8, seed SEED),
+    st_one.npy (x's first sample) and keras_st_seq.npy (50 x 1: the output
+    after each step, Keras predicting the whole sequence)."""
+    keras.utils.set_random_seed(SEED)
+    L = keras.layers
+    model = keras.Sequential([keras.Input((ST_STEPS, FEATURES)), L.LSTM(ST_UNITS), L.Dense(1)])
+    model.save(os.path.join(work, "st.h5"))
+    one = x[:1, :ST_STEPS]
+    save("st_one.npy", one)
+    every = keras.Sequential([keras.Input((ST_STEPS, FEATURES)), L.LSTM(ST_UNITS, return_sequences=True), L.Dense(1)])
+    every.set_weights(model.get_weights())
+    seq = every.predict(one, verbose=0)[0]  # (steps, 1)
+    last = model.predict(one, verbose=0)
+    # the per-step reference's last step is the plain model's prediction
+    assert np.allclose(seq[-1], last[0], atol=1e-6), (seq[-1], last[0])
+    save("keras_st_seq.npy", seq)
+    out["st_shape"] = [1, ST_STEPS, FEATURES]
+
+
+def make_text(np, keras, work, out, save):
+    """Workload x: x.h5 (Embedding(mask_zero=True) + Bidirectional(LSTM(64)) +
+    Dense(1, sigmoid), seed SEED), x_ids.npy / x_one.npy (int32) and Keras's
+    predictions keras_x_one.npy (model(x)) and keras_x_pred.npy (predict, batch 256)."""
+    keras.utils.set_random_seed(SEED)
+    L = keras.layers
+    model = keras.Sequential([keras.Input((TEXT_STEPS,), dtype="int32"),
+                              L.Embedding(TEXT_VOCAB, TEXT_DIM, mask_zero=True),
+                              L.Bidirectional(L.LSTM(TEXT_UNITS)), L.Dense(1, activation="sigmoid")])
+    model.save(os.path.join(work, "x.h5"))
+    rng = np.random.default_rng(SEED + 2)
+    ids = rng.integers(1, TEXT_VOCAB, size=(TEXT_SAMPLES, TEXT_STEPS), dtype=np.int32)
+    lengths = rng.integers(20, TEXT_STEPS + 1, size=TEXT_SAMPLES)
+    lengths[rng.random(TEXT_SAMPLES) < 0.25] = TEXT_STEPS
+    ids[np.arange(TEXT_STEPS)[None, :] >= lengths[:, None]] = 0
+    np.save(os.path.join(work, "x_ids.npy"), ids)
+    np.save(os.path.join(work, "x_one.npy"), ids[:1])
+    save("keras_x_one.npy", np.asarray(model(ids[:1], training=False)))
+    save("keras_x_pred.npy", model.predict(ids, batch_size=256, verbose=0))
+    out["x_shape"] = list(ids.shape)
+    out["x_mean_length"] = float(lengths.mean())
+
+
+def stream(work, threads, reps):
+    """Keras's side of workload st (see the module docstring)."""
+    np, tf, keras = keras_modules()
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    L = keras.layers
+    plain = keras.models.load_model(os.path.join(work, "st.h5"), compile=False)
+    features = plain.inputs[0].shape[-1]
+    model = keras.Sequential([keras.Input(batch_shape=(1, 1, features)),
+                              L.LSTM(plain.layers[0].units, stateful=True), L.Dense(1)])
+    model.set_weights(plain.get_weights())
+    one = np.load(os.path.join(work, "st_one.npy"))
+    reference = np.load(os.path.join(work, "keras_st_seq.npy")).astype(np.float64)
+    steps = [tf.convert_to_tensor(one[:, i:i + 1]) for i in range(one.shape[1])]
+    steps_np = [np.ascontiguousarray(one[:, i:i + 1]) for i in range(one.shape[1])]
+
+    def reset():
+        for layer in model.layers:
+            if hasattr(layer, "reset_state"):
+                layer.reset_state()
+
+    fn = tf.function(lambda x: model(x, training=False))
+    xla = tf.function(lambda x: model(x, training=False), jit_compile=True)
+    candidates = {
+        "model(x, training=False)": (lambda i: model(steps[i], training=False)),
+        "tf.function": (lambda i: fn(steps[i])),
+        "tf.function(jit_compile=True)": (lambda i: xla(steps[i])),
+        "predict_on_batch": (lambda i: model.predict_on_batch(steps_np[i])),
+    }
+    result = {"threads": threads, "reps": reps, "version": "Keras %s, TensorFlow %s" % (keras.__version__, tf.__version__),
+              "candidates": {}}
+    outputs = {}
+    for label, call in candidates.items():
+        info = result["candidates"][label] = {}
+        try:
+            reset()
+            got = np.array([np.asarray(call(i)).reshape(-1) for i in range(len(steps))], dtype=np.float64)
+            diff = float(np.max(np.abs(got - reference) / np.maximum(1, np.abs(reference))))
+            info["max_diff"] = diff
+            info["correct"] = diff <= 1e-5
+            outputs[label] = got
+            # a rough time per step: doubling runs until one takes 50 ms
+            calls = 1
+            while True:
+                start = time.perf_counter()
+                for k in range(calls):
+                    call(k % len(steps))
+                elapsed = time.perf_counter() - start
+                if elapsed >= 0.05:
+                    break
+                calls *= 2
+            info["quick_ns"] = elapsed / calls * 1e9
+        except Exception as exc:
+            info["error"] = ("%s: %s" % (type(exc).__name__, " ".join(str(exc).split())))[:200]
+    usable = {l: i["quick_ns"] for l, i in result["candidates"].items() if i.get("correct") and "quick_ns" in i}
+    if not usable:
+        result["error"] = "no way to call gave the whole-sequence outputs: " + json.dumps(result["candidates"])
+    else:
+        label = min(usable, key=usable.get)
+        call = candidates[label]
+        calls = max(50, int(0.2e9 / usable[label]))  # about 0.2 s per repetition
+        for k in range(min(calls, 200)):  # warm-up
+            call(k % len(steps))
+        times = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            for k in range(calls):
+                call(k % len(steps))
+            times.append((time.perf_counter() - start) / calls * 1e9)
+        result.update(step_ns=statistics.median(times), step_reps_ns=times, how=label, calls_per_rep=calls)
+        np.save(os.path.join(work, "keras_st_stream_t%d.npy" % threads), outputs[label].astype(np.float32))
+    with open(os.path.join(work, "keras_st_t%d.json" % threads), "w") as f:
+        json.dump(result, f, indent=1)
+    log("st t%d: %s" % (threads, {k: v for k, v in result.items() if k != "step_reps_ns"}))
+    return 0 if "error" not in result else 1
+
+
 def keras_predict(model_path, x_path, out_path):
     np, _, keras = keras_modules()
     model = keras.models.load_model(model_path, compile=False)
@@ -219,6 +365,8 @@ def main(argv):
         if unknown or not only:
             parser.error("--only takes some of %s, got %r" % (",".join(WORKLOADS), args.only))
         make(args.data, args.work, args.reps, only)
+    elif len(argv) == 5 and argv[1] == "stream":
+        return stream(argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 5 and argv[1] == "keras-predict":
         keras_predict(argv[2], argv[3], argv[4])
     elif len(argv) >= 3 and argv[1] == "maxrss":

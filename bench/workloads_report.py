@@ -6,7 +6,10 @@ workloads), peers/ENGINE/tT.json (each engine's timings at T threads, from
 bench/peers/engine.py or keras2c_peer.py) with their predictions
 peers/ENGINE/tT_M_one.npy / _batch.npy, kerasio's `kerasio bench --json`
 outputs (bench_M_tT.out), its predictions (kerasio_*.npy), the peak RSS
-outputs (rss_*.out) and errors/ (failed steps).
+outputs (rss_*.out) and errors/ (failed steps). Issue 14's streaming step
+(st): keras_st_tT.json / keras_st_stream_tT.npy (keras_workloads.py stream),
+stream_st_tT.out (predict-latency --stream) and kerasio_st_stream.npy, all
+checked against keras_st_seq.npy.
 
 Every engine's predictions are checked against Keras's reference
 predictions (keras_*.npy, made by keras_workloads.py make): max of
@@ -37,17 +40,21 @@ MODELS = {
     "l": "LSTM(128)+Dense(1), 50×8",
     "g": "GRU(128, reset_after)+Dense(1), 50×8",
     "k": "LSTM(64)→LSTM(64)+Dense(1), 50×8",
+    "st": "issue 14: LSTM(64)+Dense(1), 8 features, streamed",
+    "x": "issue 14: Embedding(20000,128,mask_zero)+Bidirectional(LSTM(64))+Dense(1,sigmoid), 200 int32 ids",
 }
 # recurrent layers (gates, input features, units) per model, for forward FLOPs per sample
 LAYERS = {"t": [(1, 1, 3)], "s": [(1, 8, 128)], "l": [(4, 8, 128)], "g": [(3, 8, 128)],
-          "k": [(4, 8, 64), (4, 64, 64)]}
-STEPS = {"t": 12, "s": 50, "l": 50, "g": 50, "k": 50}
+          "k": [(4, 8, 64), (4, 64, 64)], "x": [(4, 128, 64), (4, 128, 64)]}  # x: both directions
+STEPS = {"t": 12, "s": 50, "l": 50, "g": 50, "k": 50, "x": 200}
 BATCH_TARGETS = {1: 1.5, 2: 2.0}  # kerasio / fastest peer, batch throughput, SimpleRNN/LSTM/GRU
 PEAK_SHARE_TARGET = 0.40
 LATENCY_TARGET = 1.5
 TRAIN_TARGET = 3.0
 TUTORIAL_FIT_TARGET = 1000.0
-MEM_GROWTH_LIMIT = 1.10  # 3M-sample peak RSS at most this times the 1M one
+MEM_GROWTH_LIMIT = 1.10
+STREAM_STEP_TARGET_NS = 1000.0  # issue 14: one streamed step of LSTM(64) at most 1 µs
+TEXT_TARGET = 3.0  # issue 14: text model batch throughput at least this times Keras's  # 3M-sample peak RSS at most this times the 1M one
 
 
 def flops(m):
@@ -242,6 +249,8 @@ def main(work):
 
     # ---- latency rows ------------------------------------------------------------------
     for m in models:
+        if m in ("st", "x"):
+            continue
         cells = []
         for e in ENGINES:
             options = [engine_cell(e, m, t, "one", "keras_%s_one.npy" % m) for t in ((1,) if e == "keras2c" else (1, 2))]
@@ -271,10 +280,11 @@ def main(work):
 
     # ---- batch throughput rows -----------------------------------------------------------
     for m in models:
-        if m == "t":
+        if m in ("t", "st"):
             continue
         for t in (1, 2):
-            cells = [engine_cell(e, m, t, "batch", "keras_%s_pred.npy" % m) for e in ENGINES]
+            cells = [engine_cell(e, m, t, "batch", "keras_%s_pred.npy" % m) if e != "keras2c" or m != "x"
+                     else ("not run", None, {"status": "n/a", "why": "keras2c is not run on x"}) for e in ENGINES]
             b = kerasio[(m, t)]
             ours = b.get("throughput_samples_per_s")
             ours = ours if isinstance(ours, (int, float)) else None
@@ -294,6 +304,10 @@ def main(work):
                 ours_text += " (%.1f GFLOP/s%s)" % (gflops, ", %.0f%% of peak" % (100 * share) if share else "")
             if m == "k":
                 target, met = "— (none set)", "—" if ours else "ERROR"
+            elif m == "x":
+                target = "≥ %.0f× Keras" % TEXT_TARGET
+                met = ("ERROR" if ours is None else "MISSED (no Keras)" if vs_keras is None
+                       else "MET" if vs_keras >= TEXT_TARGET else "MISSED")
             else:
                 target = "≥ %.1f× best peer; ≥ %.0f%% of peak" % (BATCH_TARGETS[t], 100 * PEAK_SHARE_TARGET)
                 if ours is None:
@@ -305,14 +319,58 @@ def main(work):
                     if share is None or share < PEAK_SHARE_TARGET:
                         why.append("peak share")
                     met = "MET" if not why else "MISSED (%s)" % ", ".join(why)
-            add_row(MODELS[m], "4096 samples, batch 256, %d thread%s" % (t, "" if t == 1 else "s"), cells,
+            add_row(MODELS[m], "4096 samples%s, batch 256, %d thread%s" % (
+                    " (right-padded, mask)" if m == "x" else "", t, "" if t == 1 else "s"), cells,
                     ours_text, ours,
                     max_diff(os.path.join(work, "kerasio_%s_pred.npy" % m), os.path.join(work, "keras_%s_pred.npy" % m)),
                     "%s (%s)" % (best[1], rate_text(best[0])) if best else "—", vs_best, vs_keras, target, met,
                     {"threads": t, "kerasio_gflops": gflops, "kerasio_peak_share": share, "peak_gflops": peak[t]})
 
+    # ---- issue 14's streaming step ----------------------------------------------------------
+    if "st" in models:
+        options = []
+        for t in (1, 2):
+            res = load_json(os.path.join(work, "keras_st_t%d.json" % t))
+            if not res or not isinstance(res.get("step_ns"), (int, float)):
+                why = (res or {}).get("error") or errors.get("keras_st_t%d" % t) or "no result"
+                options.append(("FAILED: " + why.splitlines()[-1][:160], None, {"status": "failed", "why": why}))
+                continue
+            diff, note = max_diff(os.path.join(work, "keras_st_stream_t%d.npy" % t), os.path.join(work, "keras_st_seq.npy"))
+            detail = {"status": "ok", "value": res["step_ns"], "max_diff": diff, "how": res.get("how"), "threads": t,
+                      "candidates": res.get("candidates")}
+            text = "%s (%s)" % (seconds_text(res["step_ns"] / 1e9), res.get("how"))
+            if diff is None or diff > TOLERANCE:
+                detail["status"] = "wrong"
+                options.append(("%s WRONG (%s)" % (text, note if diff is None else "diff %.1g" % diff), None, detail))
+            else:
+                options.append((text, res["step_ns"], detail))
+        counted = [c for c in options if c[1] is not None]
+        keras_cell = min(counted, key=lambda c: c[1]) if counted else options[0]
+        cells = [keras_cell] + [("—", None, {"status": "n/a"}) for _ in PEERS]
+        steps_ns = []
+        for t in (1, 2):
+            try:
+                found = re.search(r"kerasio_stream_step_ns\s+([0-9.]+)", open(os.path.join(work, "stream_st_t%d.out" % t)).read())
+            except OSError:
+                found = None
+            if found:
+                steps_ns.append(float(found.group(1)))
+        ours = min(steps_ns) if steps_ns else None
+        if ours is None:
+            missing.append("kerasio streaming step")
+        if keras_cell[1] is None:
+            missing.append("Keras streaming step")
+        vs_keras = keras_cell[1] / ours if keras_cell[1] and ours else None
+        met = "ERROR" if ours is None else "MET" if ours <= STREAM_STEP_TARGET_NS else "MISSED"
+        add_row(MODELS["st"], "1 step of 1 sample, state carried (fastest of 1 and 2 threads)", cells,
+                seconds_text(ours and ours / 1e9), ours,
+                max_diff(os.path.join(work, "kerasio_st_stream.npy"), os.path.join(work, "keras_st_seq.npy")),
+                "—", None, vs_keras, "≤ 1 µs per step", met)
+
     # ---- training rows -------------------------------------------------------------------
     for m in models:
+        if m in ("st", "x"):
+            continue
         b = kerasio[(m, 2)]
         if m == "t":
             k = keras.get("t_fit_seconds")
@@ -391,8 +449,8 @@ def main(work):
         if e == "keras":
             print("- Keras: Keras %s, TensorFlow %s (%s backend)" % (
                 keras.get("keras_version", "?"), keras.get("tensorflow_version", "?"), keras.get("backend", "?")))
-        elif not models:
-            print("- %s: not run (no model workloads)" % TITLES[e])
+        elif not [m for m in models if m in ("t", "s", "l", "g", "k") + (() if e == "keras2c" else ("x",))]:
+            print("- %s: not run (no peer workloads)" % TITLES[e])
         elif e in selected:
             print("- %s: %s" % (TITLES[e], version(e) or engine_failure(e, 1) or "?"))
         else:
@@ -408,6 +466,12 @@ def main(work):
           "(default XNNPACK delegate); ORT the fastest of run, run_with_ort_values and IOBinding (latency), run "
           "per batch of 256 (throughput); keras2c one call per sample, 1 thread; kerasio `kerasio bench --json` "
           "latency_ns and throughput_samples_per_s")
+    if "st" in models or "x" in models:
+        print("- issue 14: streaming step (st): Keras a stateful copy (batch_shape (1, 1, 8), same weights), the "
+              "fastest of model(x, training=False), tf.function, tf.function(jit_compile=True) and predict_on_batch "
+              "whose step-by-step outputs match Keras predicting the whole sequence within 1e-5; kerasio "
+              "StreamingSession.advance(steps: 1) (bench/PredictLatency --stream), its step outputs checked the "
+              "same way, no peers. Text model (x): every engine as in the batch rows (int32 ids), keras2c not run")
     if os.path.exists(os.path.join(work, "elapsed_seconds")):
         print("- bench/run took %s s up to this report" % open(os.path.join(work, "elapsed_seconds")).read().strip())
     print()
@@ -417,7 +481,7 @@ def main(work):
     print("\n".join(rows))
     if models:
         print("\nFLOPs per sample (forward, 2 per multiply-add, activations not counted): %s" % ", ".join(
-            "%s %s" % (m, "{:,}".format(flops(m))) for m in models))
+            "%s %s" % (m, "{:,}".format(flops(m))) for m in models if m in LAYERS))
     if errors:
         print("\nFailed steps:")
         for name, text in errors.items():

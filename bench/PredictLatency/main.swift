@@ -10,6 +10,9 @@
 //   through a StreamingSession (state carried, allocation-free), the call
 //   an app makes per sensor reading; INPUT's first sample gives the steps fed
 //   in turn. With --calls N after --stream, N untimed steps (for valgrind).
+//   With --outputs OUT.npy after --stream: no timing; the first sample's
+//   steps fed one per call from zero states, each call's output saved as
+//   one row of OUT.npy (steps x outputs), for checking against Keras.
 // Usage: predict-latency MODEL INPUT.npy --calls N
 //   makes one workspace call, then N more, untimed: run under
 //   `valgrind` with two values of N, the heap's allocation counts must not
@@ -63,6 +66,15 @@ do {
                     return y[0]
                 }
             }
+        }
+        if arguments.count > 5, arguments[4] == "--outputs" {
+            var rows: [Float] = []
+            for _ in 0..<steps {
+                _ = try advance()
+                rows += stepOutput
+            }
+            try NumpyArrayFile.write(NumpyArray(shape: [steps, stepOutput.count], values: rows), to: arguments[5])
+            exit(0)
         }
         if arguments.count > 5, arguments[4] == "--calls", let calls = Int(arguments[5]) {
             for _ in 0...calls { _ = try advance() }

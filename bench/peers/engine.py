@@ -14,7 +14,10 @@
       WORK/peers/ENGINE/t<THREADS>.json.
 
 Models: t (tutorial, 12x1), s (SimpleRNN 128), l (LSTM 128), g (GRU 128),
-k (stacked LSTM 64); inputs are batch x steps x features float32.
+k (stacked LSTM 64); inputs are batch x steps x features float32. x (issue
+14's text model, Embedding + Bidirectional(LSTM(64)), 200 int32 token ids:
+WORK/x_one.npy, 4096 samples of WORK/x_ids.npy) takes int32 inputs (not for
+keras2c).
 The harness (bench/run) treats a failed process as FAILED cells, not as an
 error, except for Keras.
 """
@@ -113,7 +116,12 @@ def model_path(work, m):
 
 def load_inputs(np, work, m):
     one = np.load(os.path.join(work, m + "_one.npy"))
-    full = None if m == "t" else np.load(os.path.join(work, "x50.npy"))
+    if m == "t":
+        full = None
+    elif m == "x":  # issue 14's text model: 4096 x 200 int32 token ids
+        full = np.load(os.path.join(work, "x_ids.npy"))
+    else:
+        full = np.load(os.path.join(work, "x50.npy"))
     return one, full
 
 
@@ -125,7 +133,7 @@ def tflite_batches(m):
     return [1] if m == "t" else [1, BATCH]
 
 
-def convert_tflite_keras3(tf, model, m, steps, features, out_dir):
+def convert_tflite_keras3(tf, model, m, sample_shape, dtype, out_dir):
     """TF Lite from the Keras 3 model: a frozen concrete function (with the
     model's resource variables the RNN's WHILE fails at invoke: READ_VARIABLE
     variable != nullptr). Writes M_b1.tflite / M_b256.tflite; "ok" or why not."""
@@ -133,7 +141,7 @@ def convert_tflite_keras3(tf, model, m, steps, features, out_dir):
         from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
         for batch in tflite_batches(m):
             fn = tf.function(lambda x: model(x, training=False),
-                             input_signature=[tf.TensorSpec([batch, steps, features], tf.float32)])
+                             input_signature=[tf.TensorSpec([batch] + sample_shape, dtype)])
             frozen = convert_variables_to_constants_v2(fn.get_concrete_function())
             data = tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert()
             with open(os.path.join(out_dir, "%s_b%d.tflite" % (m, batch)), "wb") as f:
@@ -206,9 +214,10 @@ def convert(engine, work, models):
     for m in models:
         try:
             model = keras.models.load_model(model_path(work, m), compile=False)
-            steps, features = model.inputs[0].shape[1], model.inputs[0].shape[2]
+            # (steps, features) float32, or x's (steps,) int32 token ids
+            sample_shape, dtype = list(model.inputs[0].shape[1:]), tf.as_dtype(model.inputs[0].dtype)
             if engine == "tflite":
-                variants = {"keras3": convert_tflite_keras3(tf, model, m, steps, features, out_dir),
+                variants = {"keras3": convert_tflite_keras3(tf, model, m, sample_shape, dtype, out_dir),
                             "tf_keras": convert_tflite_tf_keras(work, m)}
                 status.setdefault("variants", {})[m] = variants
                 if not any(v == "ok" for v in variants.values()):
@@ -216,7 +225,7 @@ def convert(engine, work, models):
             elif engine == "ort":
                 import tf2onnx
                 fn = tf.function(lambda x: model(x, training=False))
-                spec = [tf.TensorSpec([None, steps, features], tf.float32, name="x")]
+                spec = [tf.TensorSpec([None] + sample_shape, dtype, name="x")]
                 tf2onnx.convert.from_function(fn, input_signature=spec, opset=17,
                                               output_path=os.path.join(out_dir, m + ".onnx"))
             elif engine == "ort-native":
