@@ -109,7 +109,15 @@ extension Sequential {
             if trainCount < samples {
                 let held = Array(trainCount..<samples)
                 layers = trainables
-                validationLoss = try loss.evaluate(predicted: predict(x.gathering(held)), target: y.gathering(held)).value
+                let predicted = try predict(x.gathering(held))
+                // Keras weights the validation loss by the output's mask too.
+                var rowWeights: [Float]?
+                if makesMasks, predicted.rank == 3 {
+                    var context = TrainingContext(training: false, random: RandomSource(seed: 0))
+                    let pass = try Self.forwardPart(trainables, x: x.gathering(held), loss: loss, context: &context)
+                    rowWeights = pass.outputMask.map { Loss.maskWeights($0.scalars) }
+                }
+                validationLoss = try loss.evaluate(predicted: predicted, target: y.gathering(held), rowWeights: rowWeights).value
             }
             let report = EpochReport(
                 epoch: epoch, epochs: options.epochs, loss: weightedLoss / Float(max(trainCount, 1)),
