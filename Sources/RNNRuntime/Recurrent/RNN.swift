@@ -179,6 +179,16 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         context.carriedState?.update(from: state, count: stateCount)
     }
 
+    /// Copies sample `b`'s state from `source` into `state`: every block of
+    /// the layout (`(batch, units)` of h, then of c), for a masked step.
+    func restoreSample(_ b: Int, batch: Int, in state: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>) {
+        let units = cell.units
+        for block in 0..<cell.stateSize / units {
+            let offset = block * batch * units + b * units
+            (state + offset).update(from: source + offset, count: units)
+        }
+    }
+
     /// One step under a mask (`mask[b · maskStride]` for sample b): kept
     /// samples step and emit `h`; masked ones keep their state and emit the
     /// last output again, or zeros with `zeroOutputForMask`.
@@ -187,7 +197,7 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         savedState: UnsafeMutablePointer<Float>, emitted: UnsafeMutablePointer<Float>,
         mask: UnsafePointer<Float>, maskStride: Int, batch: Int
     ) {
-        let units = cell.units, stateCount = cell.stateSize * batch, blocks = cell.stateSize / units
+        let units = cell.units, stateCount = cell.stateSize * batch
         var kept = 0
         for b in 0..<batch where mask[b * maskStride] != 0 { kept += 1 }
         if kept > 0 {
@@ -199,13 +209,7 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
                 (emitted + b * units).update(from: state + b * units, count: units)
                 continue
             }
-            if kept > 0 {
-                // The state is laid out as `blocks` (batch, units) blocks: h, then c.
-                for block in 0..<blocks {
-                    let offset = block * batch * units + b * units
-                    (state + offset).update(from: savedState + offset, count: units)
-                }
-            }
+            if kept > 0 { restoreSample(b, batch: batch, in: state, from: savedState) }
             if zeroOutputForMask { (emitted + b * units).initialize(repeating: 0, count: units) }
         }
     }

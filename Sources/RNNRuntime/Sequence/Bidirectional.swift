@@ -122,12 +122,19 @@ public struct Bidirectional: Layer {
         }
         forwardLayer.forward(input, batch: batch, sampleShape: sampleShape, context: forwardContext, into: forwardOutput, workspace: inner)
         backwardLayer.forward(input, batch: batch, sampleShape: sampleShape, context: backwardContext, into: backwardOutput, workspace: inner)
-        let rows = returnSequences ? steps : 1
+        merge(forwardOutput, backwardOutput, into: output, batch: batch, rows: returnSequences ? steps : 1)
+    }
+
+    /// `mergeMode` of the two directions' outputs, `rows` per sample (the
+    /// steps, or 1): the backward layer's row `rows - 1 - row` is input step `row`.
+    func merge(
+        _ forwardOutput: UnsafePointer<Float>, _ backwardOutput: UnsafePointer<Float>,
+        into output: UnsafeMutablePointer<Float>, batch: Int, rows: Int
+    ) {
         let forwardUnits = forwardLayer.cell.units, backwardUnits = backwardLayer.cell.units, width = units
         for b in 0..<batch {
             for row in 0..<rows {
                 let f = forwardOutput + (b * rows + row) * forwardUnits
-                // The backward layer's step `row` of the input is its output `rows - 1 - row`.
                 let r = backwardOutput + (b * rows + (rows - 1 - row)) * backwardUnits
                 let y = output + (b * rows + row) * width
                 switch mergeMode {

@@ -77,14 +77,7 @@ public struct Embedding: Layer, WeightHolding {
     public func forward(_ input: Tensor) throws -> Tensor {
         _ = try outputShape(forInputShape: input.shape.dropFirst().map { $0 })
         try input.scalars.withUnsafeBufferPointer { try checkIDs($0, steps: input.shape[1]) }
-        var output = [Float](repeating: 0, count: input.count * outputDim)
-        input.scalars.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                forward(x.baseAddress!, batch: input.shape[0], sampleShape: [input.shape[1]],
-                        into: y.baseAddress!, workspace: y.baseAddress!)
-            }
-        }
-        return Tensor(uncheckedShape: input.shape + [outputDim], scalars: output)
+        return try forwardThroughPointer(input)
     }
 
     /// Ids that are not valid rows (which `checkIDs` refuses first) give zeros.

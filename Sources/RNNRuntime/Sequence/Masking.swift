@@ -30,18 +30,7 @@ public struct Masking: Layer {
 
     public func multiplyAdds(perSample shape: [Int?]) -> Int? { 0 }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
-        let shape = try outputShape(forInputShape: input.shape.dropFirst().map { $0 })
-        _ = shape
-        var output = [Float](repeating: 0, count: input.count)
-        input.scalars.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                forward(x.baseAddress!, batch: input.shape[0], sampleShape: Array(input.shape.dropFirst()),
-                        into: y.baseAddress!, workspace: y.baseAddress!)
-            }
-        }
-        return Tensor(uncheckedShape: input.shape, scalars: output)
-    }
+    public func forward(_ input: Tensor) throws -> Tensor { try forwardThroughPointer(input) }
 
     /// Whether the step of `features` numbers at `step` is kept.
     @inline(__always)

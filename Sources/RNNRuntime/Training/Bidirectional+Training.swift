@@ -17,19 +17,12 @@ extension Bidirectional: TrainableLayer {
         }
         let (f, fPullback) = try forwardTrainable.forwardWithPullback(input, context: &context)
         let (r, rPullback) = try backwardTrainable.forwardWithPullback(input, context: &context)
-        let batch = input.shape[0], rows = returnSequences ? input.shape[1] : 1
-        let fUnits = forwardLayer.cell.units, rUnits = backwardLayer.cell.units, width = units
+        let batch = input.shape[0], rows = returnSequences ? input.shape[1] : 1, width = units
         var output = [Float](repeating: 0, count: batch * rows * width)
-        for b in 0..<batch {
-            for row in 0..<rows {
-                let fi = (b * rows + row) * fUnits, ri = (b * rows + (rows - 1 - row)) * rUnits, yi = (b * rows + row) * width
-                for j in 0..<width {
-                    switch mergeMode {
-                    case .concat: output[yi + j] = j < fUnits ? f.scalars[fi + j] : r.scalars[ri + j - fUnits]
-                    case .sum: output[yi + j] = f.scalars[fi + j] + r.scalars[ri + j]
-                    case .mul: output[yi + j] = f.scalars[fi + j] * r.scalars[ri + j]
-                    case .ave: output[yi + j] = (f.scalars[fi + j] + r.scalars[ri + j]) / 2
-                    }
+        f.scalars.withUnsafeBufferPointer { fp in
+            r.scalars.withUnsafeBufferPointer { rp in
+                output.withUnsafeMutableBufferPointer { y in
+                    merge(fp.baseAddress!, rp.baseAddress!, into: y.baseAddress!, batch: batch, rows: rows)
                 }
             }
         }

@@ -116,15 +116,6 @@ extension RNN: TrainableLayer {
         return (Tensor(uncheckedShape: shape, scalars: output), cache)
     }
 
-    /// Copies sample `b`'s state (every block: h, then c) from `source` into `state`.
-    private func restoreSample(_ b: Int, batch: Int, in state: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>) {
-        let units = cell.units
-        for block in 0..<cell.stateSize / units {
-            let offset = block * batch * units + b * units
-            (state + offset).update(from: source + offset, count: units)
-        }
-    }
-
     /// The outputs under a mask, as the forward pass emits them: `h` at kept
     /// steps; at masked ones the last output again (zeros before any), or
     /// zeros with `zeroOutputForMask`.
