@@ -84,6 +84,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let keras = try options.load()
+        let chain = try keras.chain(for: "bench")
         let pool = try inputPool(for: keras)
         let perSample = pool.shape.dropFirst().reduce(1, *)
         let poolCount = pool.shape[0]
@@ -95,7 +96,7 @@ struct BenchCommand: ParsableCommand {
         let one = Array(pool.scalars[0..<perSample])
         let oneShape = [1] + sampleShape
         let workspace = PredictionWorkspace()
-        var oneOutput = [Float](repeating: 0, count: try keras.network.concreteOutputCount(forSampleShape: sampleShape))
+        var oneOutput = [Float](repeating: 0, count: try chain.concreteOutputCount(forSampleShape: sampleShape))
         let latency = try one.withUnsafeBufferPointer { x in
             try oneOutput.withUnsafeMutableBufferPointer { y in
                 try Self.medianSeconds(repetitions: repetitions) {
@@ -124,7 +125,7 @@ struct BenchCommand: ParsableCommand {
             for tensor in batches { sink += try predict(keras, tensor, file: input) }
             return sink
         }
-        let forward = Self.forwardFLOPs(keras.network, sampleShape: sampleShape)
+        let forward = Self.forwardFLOPs(chain, sampleShape: sampleShape)
         let throughput = Double(total) / pass
 
         var fit: (seconds: Double, samplesPerSecond: Double, gflops: Double?)?
@@ -211,7 +212,7 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<repetitions { times.append(try fitOnce(fitOptions)) }
         let seconds = Self.median(times)
         let sampleEpochs = Double(x.shape[0] * epochs)
-        let forward = Self.forwardFLOPs(keras.network, sampleShape: Array(x.shape.dropFirst()))
+        let forward = Self.forwardFLOPs(try keras.chain(for: "bench"), sampleShape: Array(x.shape.dropFirst()))
         return (seconds, sampleEpochs / seconds, forward.map { 3 * $0 * sampleEpochs / seconds / 1e9 })
     }
 

@@ -27,7 +27,7 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let model = try options.load()
-        let network = model.network
+        let network = try model.chain(for: "explain")
         guard let index = network.layers.firstIndex(where: { !($0 is Dropout) }),
               network.layers[index] is SimpleRNN || network.layers[index] is LSTM || network.layers[index] is GRU else {
             let found = network.layers.first { !($0 is Dropout) }.map { " (it is '\($0.name)')" } ?? ""

@@ -36,6 +36,13 @@ public struct Sequential: Sendable {
         var flow: [LayerFlow] = []
         var masked = false, stateOffset = 0, stateful: (any Layer)? = nil
         for layer in layers {
+            if let recurrent = layer as? any StateExposingLayer, recurrent.returnState || recurrent.outputSplit != nil {
+                throw RuntimeError.incompatibleLayer(
+                    layer: layer.name,
+                    detail: recurrent.returnState
+                        ? "return_state=True gives several outputs, which only a Functional model can pass on"
+                        : "merge_mode=None gives two outputs, which only a Functional model can pass on")
+            }
             if layer.isStateful, stateful == nil { stateful = layer }
             if masked, let refusal = layer.maskRefusal {
                 throw RuntimeError.incompatibleLayer(layer: layer.name, detail: refusal)
@@ -199,6 +206,11 @@ public struct Sequential: Sendable {
 
     /// Throws unless `shape` is `(batch,) + inputShape` with a batch of at least one.
     public func checkInputShape(_ shape: [Int]) throws {
+        try Self.checkShape(shape, against: inputShape)
+    }
+
+    /// Throws unless `shape` is `(batch,) + inputShape` with a batch of at least one.
+    public static func checkShape(_ shape: [Int], against inputShape: [Int?]) throws {
         // The fast path allocates nothing; messages are built only on failure.
         var fits = shape.count == inputShape.count + 1 && shape[0] >= 1
         if fits {
@@ -208,10 +220,10 @@ public struct Sequential: Sendable {
             }
         }
         if fits { return }
-        throw inputShapeError(shape)
+        throw inputShapeError(shape, inputShape: inputShape)
     }
 
-    private func inputShapeError(_ shape: [Int]) -> RuntimeError {
+    private static func inputShapeError(_ shape: [Int], inputShape: [Int?]) -> RuntimeError {
         let names = inputShape.count == 2 ? ["steps", "features per step"] : inputShape.count == 1 ? ["features"] : []
         guard shape.count == inputShape.count + 1 else {
             let layout = (["batch"] + names).joined(separator: ", ")

@@ -43,6 +43,9 @@ func medianNanoseconds(repetitions: Int, calls: Int, _ body: () throws -> Float)
 
 do {
     let model = try KerasModel.load(from: arguments[1])
+    guard let network = model.network.sequential else {
+        throw KerasIOError(.unsupportedOption, file: arguments[1], "is a Functional graph; predict-latency measures chains")
+    }
     let array = try NumpyArrayFile.read(from: arguments[2])
     let perSample = array.values.count / max(array.shape[0], 1)
     // One sample, as an app predicting one sequence at a time would.
@@ -50,10 +53,10 @@ do {
     let values = Array(array.values.prefix(perSample))
     let sample = try Tensor(shape: shape, scalars: values)
     let workspace = PredictionWorkspace()
-    var output = [Float](repeating: 0, count: try model.network.concreteOutputCount(forSampleShape: Array(shape.dropFirst())))
+    var output = [Float](repeating: 0, count: try network.concreteOutputCount(forSampleShape: Array(shape.dropFirst())))
 
     if arguments.count > 3, arguments[3] == "--stream" {
-        let session = try StreamingSession(model: model.network, batchSize: 1)
+        let session = try StreamingSession(model: network, batchSize: 1)
         let steps = shape.count > 1 ? shape[1] : 1, features = perSample / max(steps, 1)
         var stepOutput = [Float](repeating: 0, count: try session.outputCount(steps: 1))
         var position = 0

@@ -34,14 +34,17 @@ public struct ChunkedPrediction: Sendable {
     ///   the model, with ``ModelInput``'s message.
     public init(model: KerasModel, arrayShape: [Int], file: String) throws {
         let batchShape = arrayShape.count == model.inputShape.count ? [1] + arrayShape : arrayShape
+        guard let chain = model.network.sequential else {
+            throw KerasIOError(.unsupportedOption, file: model.file, "is a Functional graph; chunked prediction runs chains")
+        }
         do {
-            try model.network.checkInputShape(batchShape)
+            try chain.checkInputShape(batchShape)
         } catch let error as RuntimeError {
             throw KerasIOError(error, file: file)
         }
         samples = batchShape[0]
         sampleShape = Array(batchShape.dropFirst())
-        network = model.network
+        network = chain
         let steps = batchShape.count == 3 ? batchShape[1] : 1
         var outputLength = 1
         for dimension in model.outputShape {
@@ -49,7 +52,7 @@ public struct ChunkedPrediction: Sendable {
             outputLength = overflow ? .max : product
         }
         self.outputLength = outputLength
-        parts = model.network.predictionPartCount(samples: samples, steps: steps)
+        parts = chain.predictionPartCount(samples: samples, steps: steps)
     }
 
     // MARK: - The blocks of Sequential.predict

@@ -172,6 +172,22 @@ extension ConfigJSON {
             return result
         }
 
+        /// An object's keys and values in order; empty for anything else.
+        var members: [(key: String, value: Value)] {
+            let nodes = document.nodes
+            let object = nodes[index]
+            guard object.kind == .object else { return [] }
+            var result: [(key: String, value: Value)] = []
+            var i = index + 1
+            var remaining = Int(object.length)
+            while remaining > 0 {
+                result.append((Value(document: document, index: i).string ?? "", Value(document: document, index: i + 1)))
+                i = Int(nodes[i + 1].end)
+                remaining -= 1
+            }
+            return result
+        }
+
         /// The element or member count of a container, else 0.
         var count: Int {
             let n = node

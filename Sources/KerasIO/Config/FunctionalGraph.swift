@@ -139,6 +139,22 @@ struct FunctionalGraph {
         return ordered
     }
 
+    /// The positions in `rawLayers` of everything but Keras 3's mask operation nodes.
+    static func positionsWithoutMaskOperations(_ rawLayers: [ConfigJSON.Value]) -> [Int] {
+        var nodes: [Node] = [], byName: [String: Int] = [:]
+        for (index, raw) in rawLayers.enumerated() {
+            let name = raw.member("name")?.string ?? raw.member("config")?.member("name")?.string ?? "layers[\(index)]"
+            let calls = raw.member("inbound_nodes")?.elements ?? []
+            let first: (data: [String], mask: [String]) = calls.first.map(references(in:)) ?? ([], [])
+            nodes.append(Node(
+                name: name, className: raw.member("class_name")?.string ?? "?", callCount: calls.count,
+                inputs: calls.flatMap { references(in: $0).data }, maskInputs: first.mask, module: raw.member("module")?.string))
+            byName[name] = index
+        }
+        let masks = maskOperationNodes(nodes, byName: byName)
+        return rawLayers.indices.filter { !masks.contains($0) }
+    }
+
     /// The positions of Keras 3's mask operation nodes: `NotEqual`/`Any`
     /// nodes whose output is read only as a `mask` keyword or by another
     /// such node. An operation node whose output is data is kept (and then
@@ -177,6 +193,35 @@ struct FunctionalGraph {
         return (names, masks)
     }
 
+    /// The tensors one call reads as data (not its `mask` keyword), in
+    /// order, with their node and tensor indices, in either generation's encoding.
+    static func tensorReferences(in call: ConfigJSON.Value) -> [TensorReference] {
+        if call.kind == .array {
+            return call.elements.compactMap(reference)
+        }
+        var found: [TensorReference] = []
+        if let args = call.member("args") { collectReferences(args, into: &found) }
+        if let kwargs = call.member("kwargs") {
+            for (name, value) in kwargs.members where name != "mask" { collectReferences(value, into: &found) }
+        }
+        return found
+    }
+
+    private static func collectReferences(_ value: ConfigJSON.Value, into found: inout [TensorReference]) {
+        switch value.kind {
+        case .object:
+            if let history = value.member("keras_history"), let reference = reference(history) {
+                found.append(reference)
+                return
+            }
+            for member in value.memberValues { collectReferences(member, into: &found) }
+        case .array:
+            for element in value.elements { collectReferences(element, into: &found) }
+        default:
+            return
+        }
+    }
+
     /// Keras 3: every `keras_history` found in args and kwargs is an input
     /// tensor. The recursion is bounded by `ConfigLimits.maximumNesting`.
     private static func collectHistories(_ value: ConfigJSON.Value, into names: inout [String]) {
@@ -192,6 +237,22 @@ struct FunctionalGraph {
         default:
             return
         }
+    }
+
+    /// `input_layers` / `output_layers` as tensor references.
+    static func endpointReferences(_ value: ConfigJSON.Value?) -> [TensorReference] {
+        guard let list = value, list.kind == .array else { return [] }
+        let elements = list.elements
+        if elements.first?.string != nil { return reference(list).map { [$0] } ?? [] }
+        return elements.compactMap(reference)
+    }
+
+    /// `["name", node, tensor, ...]` (either generation's keras_history or endpoint).
+    static func reference(_ value: ConfigJSON.Value) -> TensorReference? {
+        let parts = value.elements
+        guard let name = parts.first?.string else { return nil }
+        func index(_ i: Int) -> Int { i < parts.count ? Int(exactly: parts[i].double ?? 0) ?? -1 : 0 }
+        return TensorReference(layer: name, node: index(1), tensor: index(2))
     }
 
     /// `input_layers` / `output_layers`: `[["name", 0, 0], ...]`, or one `["name", 0, 0]`.

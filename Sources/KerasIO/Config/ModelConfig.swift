@@ -29,6 +29,20 @@ public struct ModelConfig: Sendable, Equatable {
     public let computingLayers: [LayerConfig]
     /// Each of `computingLayers`' position in the config's `layers` list, for messages.
     let computingPositions: [Int]
+    /// For a Functional model that is not a single chain: its graph over
+    /// `layers` (every layer of the config but Keras 3's mask operation
+    /// nodes, in config order). Nil for Sequential models and chains.
+    let graph: GraphTopology?
+    /// Each model input's per-sample shape, batch size and dtype, in input order
+    /// (one for Sequential models and chains: `inputShape`).
+    let inputs: [InputSpec]
+
+    struct InputSpec: Sendable, Equatable {
+        let name: String
+        let shape: ConfigShape
+        let batchSize: Int?
+        let dtype: String
+    }
 
     init(document: ConfigJSON) throws {
         let root = document.root
@@ -44,6 +58,7 @@ public struct ModelConfig: Sendable, Equatable {
         var buildShapes: [(key: StaticString, value: ConfigJSON.Value?)] = []
         let topBuild = top.value("build_config").flatMap { ConfigFields(object: $0, place: .model).value("input_shape") }
         let names = LayerNames()
+        var graphTopology: GraphTopology?
         let entries: [ConfigJSON.Value]
         var positions: [Int]
         var layers: [LayerConfig] = []
@@ -97,17 +112,24 @@ public struct ModelConfig: Sendable, Equatable {
                 }
                 index += 1
             }
+            for case .failure(let failure) in decoded {
+                // A layer of a known class with an option kerasio refuses says more than the graph's shape does.
+                if let problem = failure as? ConfigProblem, problem.kind == .unsupportedOption { throw problem }
+            }
             do {
                 positions = try FunctionalGraph.chainOrder(
                     rawLayers: entries, inputLayers: config.value("input_layers"), outputLayers: config.value("output_layers"))
-            } catch {
-                // A layer of a known class with an option kerasio refuses
-                // (Bidirectional's merge_mode=None, which gives the graph
-                // two outputs) says more than the graph's shape does.
-                for case .failure(let failure) in decoded {
-                    if let problem = failure as? ConfigProblem, problem.kind == .unsupportedOption { throw problem }
+                let splits = positions.contains { position in
+                    guard case .success(let layer) = decoded[position] else { return false }
+                    return layer.mapping.givesSeveralOutputs
                 }
-                throw error
+                if splits { throw ConfigProblem(kind: .unsupportedLayer, detail: "several outputs") }
+            } catch let chainProblem as ConfigProblem where chainProblem.kind == .unsupportedLayer {
+                // Not a chain: the whole graph.
+                positions = FunctionalGraph.positionsWithoutMaskOperations(entries)
+                graphTopology = try GraphTopology.read(
+                    rawLayers: entries, kept: positions, inputLayers: config.value("input_layers"),
+                    outputLayers: config.value("output_layers"))
             }
             let unknown = positions.compactMap { position -> ConfigProblem? in
                 guard case .failure(let error) = decoded[position], let problem = error as? ConfigProblem,
@@ -149,16 +171,37 @@ public struct ModelConfig: Sendable, Equatable {
                 "the input shape \(ConfigText.shape(batchShape)) has no feature axis (it needs the batch and at least one more)")
         }
         self.layers = layers
-        inputShape = Array(batchShape.dropFirst())
-        inputBatchSize = batchShape.first.flatMap { $0 }
-        inputDType = layers.first?.decoded(as: InputLayerConfig.self)?.dtype.name ?? "float32"
+        self.graph = graphTopology
+        var inputs: [InputSpec] = []
+        if let graphTopology {
+            for position in graphTopology.inputLayers {
+                let input = layers[position]
+                guard let declared = input.declaredBatchInputShape, declared.count >= 2 else {
+                    throw ConfigProblem(
+                        .invalidConfig, at: .layer(positions[position], className: input.className, name: input.name),
+                        "the input gives no shape with a feature axis")
+                }
+                inputs.append(InputSpec(
+                    name: input.name, shape: Array(declared.dropFirst()), batchSize: declared.first.flatMap { $0 },
+                    dtype: input.decoded(as: InputLayerConfig.self)?.dtype.name ?? "float32"))
+            }
+        }
+        let firstInput = inputs.first
+        inputShape = firstInput?.shape ?? Array(batchShape.dropFirst())
+        inputBatchSize = firstInput?.batchSize ?? batchShape.first.flatMap { $0 }
+        inputDType = firstInput?.dtype ?? layers.first?.decoded(as: InputLayerConfig.self)?.dtype.name ?? "float32"
+        if inputs.isEmpty {
+            inputs = [InputSpec(name: layers.first?.isInputLayer == true ? layers[0].name : "input", shape: inputShape,
+                                batchSize: inputBatchSize, dtype: inputDType)]
+        }
+        self.inputs = inputs
         var computing: [LayerConfig] = [], computingPositions: [Int] = []
         computing.reserveCapacity(layers.count)
         computingPositions.reserveCapacity(layers.count)
         var index = 0
         while index < layers.count {
             if layers[index].isInputLayer {
-                if index > 0 {
+                if index > 0, graphTopology == nil {
                     throw ConfigProblem(
                         .invalidConfig, at: .layer(positions[index], className: "InputLayer", name: layers[index].name),
                         "an InputLayer must be the first layer")

@@ -13,7 +13,7 @@ import RNNRuntime
 /// (`saving_lib._save_container_state`) and is strict: a missing group,
 /// a different count or shape, or weights no layer takes are errors.
 enum Keras3WeightsReader {
-    static func loadWeights(into network: inout Sequential, classNames: [String], from root: HDF5Group, file: String) throws {
+    static func loadWeights(into network: inout Network, classNames: [String], from root: HDF5Group, file: String) throws {
         guard root.contains("layers") else {
             throw KerasIOError(.missingWeight, file: file, "has no 'layers' group, so no Keras 3 weights")
         }

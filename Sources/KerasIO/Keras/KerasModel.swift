@@ -15,7 +15,7 @@ public struct KerasModel: Sendable {
     public let generation: KerasGeneration
     public let config: ModelConfig
     /// The runnable model.
-    public var network: Sequential
+    public var network: Network
 
     /// The architecture file used for a weights-only file (`--config`), else nil.
     public let configSource: String?
@@ -136,13 +136,38 @@ public struct KerasModel: Sendable {
         _ input: UnsafeBufferPointer<Float>, shape: [Int], into output: UnsafeMutableBufferPointer<Float>,
         workspace: PredictionWorkspace
     ) throws {
-        try network.predict(input, shape: shape, into: output, workspace: workspace)
+        guard let chain = network.sequential else {
+            throw KerasIOError(
+                .unsupportedOption, file: file,
+                "is a Functional graph; allocation-free prediction runs Sequential models and chains, use predict(_: [Tensor])")
+        }
+        try chain.predict(input, shape: shape, into: output, workspace: workspace)
     }
 
-    /// The per-sample input shape (`nil` where any length goes).
+    /// The model as a chain, or the error saying `purpose` needs one (a
+    /// Functional graph is not a chain).
+    public func chain(for purpose: String) throws -> Sequential {
+        guard let chain = network.sequential else {
+            throw KerasIOError(
+                .unsupportedOption, file: file,
+                "is a Functional graph with \(network.inputShapes.count) input(s) and \(network.outputShapes.count) output(s); \(purpose) runs chains of layers")
+        }
+        return chain
+    }
+
+    /// Runs the model on one batch per input, giving every output in order.
+    public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+        try network.predict(inputs)
+    }
+
+    /// The per-sample input shape (`nil` where any length goes), the first input's.
     public var inputShape: [Int?] { network.inputShape }
-    /// The per-sample output shape.
+    /// The per-sample output shape, the first output's.
     public var outputShape: [Int?] { network.outputShape }
+    /// The model's input names, in input order (Keras's `model.input_names`).
+    public var inputNames: [String] { network.graph?.inputNames ?? config.inputs.map(\.name) }
+    /// The model's output names, in output order (their layers' names).
+    public var outputNames: [String] { network.graph?.outputNames ?? [network.layers.last?.name ?? network.name] }
 }
 
 /// Turns the HDF5 layer's errors into `KerasIOError`s: a file HDF5 cannot

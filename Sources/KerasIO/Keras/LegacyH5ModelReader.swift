@@ -32,7 +32,7 @@ enum LegacyH5ModelReader {
 
     /// Fills every layer that has weights from `group/<layer name>`, in
     /// `weight_names` order, and refuses weights the model has no place for.
-    static func loadWeights(into network: inout Sequential, from group: HDF5Group, file: String) throws {
+    static func loadWeights(into network: inout Network, from group: HDF5Group, file: String) throws {
         let layerNames = try group.kerasStringList("layer_names")
         var used: Set<String> = []
         for (index, layer) in network.layers.enumerated() {

@@ -11,7 +11,12 @@ import RNNRuntime
 /// cannot make kerasio allocate more than `ConfigLimits.maximumModelParameters`
 /// floats, nor trap on an overflowing product.
 enum ModelBuilder {
-    static func build(_ config: ModelConfig, generation: KerasGeneration, file: String) throws -> Sequential {
+    static func build(_ config: ModelConfig, generation: KerasGeneration, file: String) throws -> Network {
+        if config.graph != nil { return .graph(try buildGraph(config, generation: generation, file: file)) }
+        return .sequential(try buildSequential(config, generation: generation, file: file))
+    }
+
+    static func buildSequential(_ config: ModelConfig, generation: KerasGeneration, file: String) throws -> Sequential {
         var shape = config.inputShape
         var layers: [any Layer] = []
         layers.reserveCapacity(config.computingLayers.count)
@@ -84,5 +89,109 @@ enum ModelBuilder {
             elements = product
         }
         return planned
+    }
+
+    /// A Functional model's graph: one runtime layer per config layer (made
+    /// at its first call, from that call's first input), each call a node.
+    /// Every output shape is bounded as a chain's is.
+    static func buildGraph(_ config: ModelConfig, generation: KerasGeneration, file: String) throws -> Graph {
+        guard let topology = config.graph else { throw KerasIOError(.invalidConfig, file: file, "not a graph") }
+        do {
+            // Runtime layer index of each config layer (nil: InputLayer or not made yet).
+            var runtimeIndex = [Int?](repeating: nil, count: config.layers.count)
+            var layers: [any Layer] = []
+            var tensorShapes: [[Int?]] = []
+            var tensorOf: [TensorReference: Int] = [:]
+            var inputs: [(name: String, shape: [Int?])] = []
+            for (position, spec) in zip(topology.inputLayers, config.inputs) {
+                tensorOf[TensorReference(layer: config.layers[position].name, node: 0, tensor: 0)] = inputs.count
+                inputs.append((spec.name, spec.shape))
+                tensorShapes.append(spec.shape)
+            }
+            var calls: [Graph.Call] = []
+            var total = 0
+            for call in topology.calls {
+                let layerConfig = config.layers[call.layer]
+                let place = ConfigPlace.layer(call.layer, className: layerConfig.className, name: layerConfig.name)
+                var arguments: [Int] = []
+                for reference in call.inputs {
+                    guard let tensor = tensorOf[reference] else {
+                        throw ConfigProblem(
+                            .invalidConfig, at: place,
+                            "reads tensor \(reference.tensor) of \(ConfigText.quoted(reference.layer)) call \(reference.node), which that call does not give")
+                    }
+                    arguments.append(tensor)
+                }
+                let inputShape = tensorShapes[arguments[0]]
+                if runtimeIndex[call.layer] == nil {
+                    if layerConfig.isInputLayer {
+                        throw ConfigProblem(.invalidConfig, at: place, "an InputLayer cannot be called on a tensor")
+                    }
+                    let planned = try plan(layerConfig, inputShape: inputShape, at: place)
+                    let (sum, overflow) = total.addingReportingOverflow(planned.weights)
+                    guard !overflow, sum <= ConfigLimits.maximumModelParameters else {
+                        throw ConfigProblem(
+                            .unsupportedOption, at: place,
+                            "with this layer the model has more than kerasio's limit of \(ConfigLimits.maximumModelParameters) weights")
+                    }
+                    total = sum
+                    let features = inputShape.last.flatMap { $0 } ?? 0
+                    runtimeIndex[call.layer] = layers.count
+                    layers.append(try layerConfig.mapping.makeLayer(features: features, generation: generation, at: place))
+                }
+                let layerIndex = runtimeIndex[call.layer]!
+                let outputShapes: [[Int?]]
+                do {
+                    outputShapes = try Graph.nodeOutputShapes(of: layers[layerIndex], inputShapes: arguments.map { tensorShapes[$0] })
+                } catch let error as RuntimeError {
+                    throw ConfigProblem(.invalidConfig, at: place, PrintableText.oneLine(error.localizedDescription, limit: ConfigProblem.maximumDetail))
+                }
+                for shape in outputShapes { try boundElements(shape, at: place) }
+                for (index, shape) in outputShapes.enumerated() {
+                    tensorOf[TensorReference(layer: layerConfig.name, node: call.node, tensor: index)] = tensorShapes.count
+                    tensorShapes.append(shape)
+                }
+                calls.append(Graph.Call(layer: layerIndex, inputs: arguments))
+            }
+            var outputs: [Int] = []
+            for reference in topology.outputs {
+                guard let tensor = tensorOf[reference] else {
+                    throw ConfigProblem(
+                        .invalidConfig, at: .model,
+                        "Functional model: output \(ConfigText.quoted(reference.layer)) call \(reference.node) tensor \(reference.tensor) is never made")
+                }
+                outputs.append(tensor)
+            }
+            // Layers in config order (Keras 3 stores weights in that order).
+            let order = runtimeIndex.enumerated().compactMap { position, index in index.map { (position, $0) } }
+            var remap = [Int](repeating: 0, count: layers.count)
+            for (rank, (_, index)) in order.enumerated() { remap[index] = rank }
+            let orderedLayers = order.map { layers[$0.1] }
+            let orderedCalls = calls.map { Graph.Call(layer: remap[$0.layer], inputs: $0.inputs) }
+            return try Graph(
+                name: config.name, inputs: inputs, layers: orderedLayers, calls: orderedCalls, outputs: outputs,
+                outputNames: topology.outputs.map(\.layer))
+        } catch let problem as ConfigProblem {
+            throw problem.error(file: file)
+        } catch let error as RuntimeError {
+            throw KerasIOError(
+                .invalidConfig, file: file, PrintableText.oneLine(error.localizedDescription, limit: ConfigProblem.maximumDetail))
+        }
+    }
+
+    /// Refuses a per-sample shape with more values than kerasio's limit.
+    static func boundElements(_ output: [Int?], at place: ConfigPlace) throws {
+        var elements = 1
+        for length in output {
+            guard let length else { continue }
+            let (product, overflow) = elements.multipliedReportingOverflow(by: length)
+            guard !overflow, product <= ConfigLimits.maximumSampleElements else {
+                throw ConfigProblem(
+                    .unsupportedOption, at: place,
+                    "its output \(ConfigText.shape([nil] + output)) has more than kerasio's limit of "
+                        + "\(ConfigLimits.maximumSampleElements) values per sample")
+            }
+            elements = product
+        }
     }
 }

@@ -8,8 +8,13 @@ import RNNRuntime
 /// flattened (`steps · features` numbers); a variable-length model takes
 /// any multiple of `features`.
 public enum ModelInput {
-    public static func batch(fromArray shape: [Int], values: [Float], for model: KerasModel, file: String) throws -> Tensor {
-        let expected = model.inputShape
+    /// - Parameter input: which of the model's inputs the array is for.
+    public static func batch(fromArray shape: [Int], values: [Float], for model: KerasModel, file: String, input: Int = 0) throws -> Tensor {
+        let shapes = model.network.inputShapes
+        guard shapes.indices.contains(input) else {
+            throw KerasIOError(.inputMismatch, file: file, "the model has \(shapes.count) inputs, not \(input + 1)")
+        }
+        let expected = shapes[input]
         let batchShape: [Int]
         if shape.count == expected.count {
             batchShape = [1] + shape
@@ -17,7 +22,7 @@ public enum ModelInput {
             batchShape = shape
         }
         do {
-            try model.network.checkInputShape(batchShape)
+            try Sequential.checkShape(batchShape, against: expected)
             return try Tensor(shape: batchShape, scalars: values)
         } catch let error as RuntimeError {
             throw KerasIOError(error, file: file)

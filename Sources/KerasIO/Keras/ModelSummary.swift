@@ -11,9 +11,13 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         public let parameters: Int
         /// Keras's activation name, or nil for layers without one.
         public let activation: String?
+        /// For a Functional graph: the tensors each call of the layer reads,
+        /// as Keras's summary shows them (`lstm[0][0]`); nil for chains.
+        public var connectedTo: [String]? = nil
 
         enum CodingKeys: String, CodingKey {
             case name, className = "class_name", outputShape = "output_shape", parameters = "params", activation
+            case connectedTo = "connected_to"
         }
     }
 
@@ -37,12 +41,20 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     public let stateful: Bool
     public let layers: [LayerRow]
     public let totalParameters: Int
+    /// Every input and output by name with its shape (batch first), in order.
+    public var inputs: [NamedShape] = []
+    public var outputs: [NamedShape] = []
+
+    public struct NamedShape: Codable, Sendable, Equatable {
+        public let name: String
+        public let shape: [Int?]
+    }
 
     enum CodingKeys: String, CodingKey {
         case file, configSource = "config_source", format, formatDescription = "format_description", kerasVersion = "keras_version", kerasGeneration = "keras_generation", backend
         case modelName = "model_name", modelClass = "model_class", inputShape = "input_shape"
         case outputShape = "output_shape", layers, totalParameters = "total_params"
-        case inputDType = "input_dtype", stateful
+        case inputDType = "input_dtype", stateful, inputs, outputs
     }
 
     public init(_ model: KerasModel) {
@@ -50,7 +62,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         var rows: [LayerRow] = []
         // Keras shows a fixed batch size (a stateful model's) in every shape.
         let batch = model.network.fixedBatchSize
-        for (index, layer) in model.network.layers.enumerated() {
+        if let graph = model.network.graph {
+            rows = Self.graphRows(model, graph: graph)
+        }
+        for (index, layer) in model.network.layers.enumerated() where model.network.graph == nil {
             let config = configs[index]
             // The config's name for it, as Keras's summary would show it.
             let activation = config.mapping.activationName.flatMap {
@@ -58,7 +73,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             }
             rows.append(LayerRow(
                 name: layer.name, className: config.className,
-                outputShape: [batch] + model.network.layerOutputShapes[index],
+                outputShape: [batch] + (model.network.sequential?.layerOutputShapes[index] ?? []),
                 parameters: layer.parameterCount, activation: activation))
         }
         file = model.file
@@ -76,14 +91,51 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         stateful = model.network.isStateful
         layers = rows
         totalParameters = model.network.parameterCount
+        inputs = zip(model.inputNames, model.network.inputShapes).map { NamedShape(name: $0, shape: [batch] + $1) }
+        outputs = zip(model.outputNames, model.network.outputShapes).map { NamedShape(name: $0, shape: [batch] + $1) }
+    }
+
+    /// A graph's rows as Keras's Functional summary lists them: the inputs,
+    /// then each layer in config order with what each of its calls reads.
+    private static func graphRows(_ model: KerasModel, graph: Graph) -> [LayerRow] {
+        var rows = zip(graph.inputNames, graph.inputShapes).map { name, shape in
+            LayerRow(name: name, className: "InputLayer", outputShape: [nil] + shape, parameters: 0, activation: nil, connectedTo: [])
+        }
+        let configs = Dictionary(model.config.computingLayers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // How each tensor is named: layer[call][output].
+        var tensorNames = graph.inputNames.map { "\($0)[0][0]" }
+        var calls = [Int](repeating: 0, count: graph.layers.count)
+        var readers = [[String]](repeating: [], count: graph.layers.count)
+        var firstShapes = [[Int?]?](repeating: nil, count: graph.layers.count)
+        for node in graph.nodes {
+            let name = graph.layers[node.layer].name
+            for (position, tensor) in node.outputs.enumerated() {
+                tensorNames.append("\(name)[\(calls[node.layer])][\(position)]")
+                if firstShapes[node.layer] == nil { firstShapes[node.layer] = graph.tensorShapes[tensor] }
+            }
+            readers[node.layer] += node.inputs.map { tensorNames[$0] }
+            calls[node.layer] += 1
+        }
+        for (index, layer) in graph.layers.enumerated() {
+            let config = configs[layer.name]
+            let activation = config?.mapping.activationName.flatMap {
+                try? ActivationConfig(name: $0).resolve(generation: model.generation, at: .model).kerasName
+            }
+            rows.append(LayerRow(
+                name: layer.name, className: config?.className ?? "?", outputShape: [nil] + (firstShapes[index] ?? []),
+                parameters: layer.parameterCount, activation: activation, connectedTo: readers[index]))
+        }
+        return rows
     }
 
     /// The summary as a text table, in the spirit of `model.summary()`.
     public var text: String {
         func shape(_ s: [Int?]) -> String { Tensor.describe(s) }
-        let header = ["Layer (type)", "Output Shape", "Param #", "Activation"]
+        let isGraph = layers.contains { $0.connectedTo != nil }
+        let header = ["Layer (type)", "Output Shape", "Param #", "Activation"] + (isGraph ? ["Connected to"] : [])
         let body = layers.map { row in
             ["\(row.name) (\(row.className))", shape(row.outputShape), String(row.parameters), row.activation ?? "-"]
+                + (isGraph ? [row.connectedTo.map { $0.isEmpty ? "-" : $0.joined(separator: ", ") } ?? "-"] : [])
         }
         // Each cell's width is counted once and the padding built directly:
         // `padding(toLength:)` per cell made a 100,000-layer summary take
@@ -114,6 +166,12 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             "Model:   \"\(modelName)\" (\(modelClass))",
             "Input:   \(shape(inputShape))\(inputDType == "float32" ? "" : " \(inputDType) ids")"
                 + (stateful ? "; stateful: each batch of \(inputShape[0] ?? 0) starts from the state the previous one left" : ""),
+        ]
+        if isGraph {
+            out[out.count - 1] = "Inputs:  " + inputs.map { "\($0.name) \(shape($0.shape))" }.joined(separator: ", ")
+            out.append("Outputs: " + outputs.map { "\($0.name) \(shape($0.shape))" }.joined(separator: ", "))
+        }
+        out += [
             "",
             line(header, header.map(\.count)), rule,
         ]

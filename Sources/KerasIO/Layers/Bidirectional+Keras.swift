@@ -24,15 +24,10 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
 
     init(_ c: ConfigFields) throws {
         name = c.place.name ?? Self.nameBase
-        if c.has("merge_mode"), c.value("merge_mode") == nil {
-            throw c.problem(
-                .unsupportedOption,
-                "merge_mode=None gives the two directions as two separate outputs, and kerasio runs single-output chains; "
-                    + "concat, sum, mul and ave work")
-        }
-        let mode = try c.string("merge_mode") ?? "concat"
+        // merge_mode=None (JSON null) gives the two directions as two outputs.
+        let mode = c.has("merge_mode") && c.value("merge_mode") == nil ? "None" : try c.string("merge_mode") ?? "concat"
         guard let mergeMode = Bidirectional.MergeMode(rawValue: mode) else {
-            throw c.problem("merge_mode must be concat, sum, mul or ave, found \(ConfigText.quoted(mode))")
+            throw c.problem("merge_mode must be concat, sum, mul, ave or None, found \(ConfigText.quoted(mode))")
         }
         self.mergeMode = mergeMode
         guard let layer = c.value("layer") else { throw c.problem("has no layer to run in both directions") }
@@ -48,6 +43,7 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
 
     var declaredBatchInputShape: ConfigShape? { batchInputShape }
     var activationName: String? { forward.mapping.activationName }
+    var givesSeveralOutputs: Bool { mergeMode == .separate || forward.mapping.givesSeveralOutputs }
 
     func plan(inputShape: [Int?], at place: ConfigPlace) throws -> LayerPlan {
         let f = try forward.mapping.plan(inputShape: inputShape, at: place)
@@ -55,12 +51,12 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
         guard let fUnits = f.outputShape.last.flatMap({ $0 }), let bUnits = b.outputShape.last.flatMap({ $0 }) else {
             throw ConfigProblem(.invalidConfig, at: place, "its layers' outputs have no fixed units")
         }
-        if mergeMode != .concat, fUnits != bUnits {
+        if mergeMode != .concat, mergeMode != .separate, fUnits != bUnits {
             throw ConfigProblem(
                 .invalidConfig, at: place,
                 "merge_mode \(mergeMode.rawValue) needs both directions to have the same units, found \(fUnits) and \(bUnits)")
         }
-        let units = mergeMode == .concat ? fUnits + bUnits : fUnits
+        let units = mergeMode == .concat || mergeMode == .separate ? fUnits + bUnits : fUnits
         return LayerPlan(outputShape: f.outputShape.dropLast() + [units], weights: f.weights + b.weights)
     }
 
@@ -90,7 +86,10 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
         }
         forwardLayer.name = "forward_\(baseName)"
         do {
-            return try Bidirectional(name: name, forward: forwardLayer, backward: backwardLayer, mergeMode: mergeMode)
+            var wrapper = try Bidirectional(name: name, forward: forwardLayer, backward: backwardLayer, mergeMode: mergeMode)
+            // Keras's Bidirectional returns states when its layer does.
+            wrapper.returnState = (forwardLayer as? any StateExposingLayer)?.returnState ?? false
+            return wrapper
         } catch let error as RuntimeError {
             throw ConfigProblem(.invalidConfig, at: place, error.localizedDescription)
         }
@@ -113,7 +112,7 @@ struct BidirectionalConfig: KerasLayerMapping, Equatable {
         guard let wrapper = layer as? Bidirectional else { return nil }
         let forward = try KerasConfigWriter.nestedLayerConfig(wrapper.forwardLayer, dialect: dialect)
         let backward = try KerasConfigWriter.nestedLayerConfig(wrapper.backwardLayer, dialect: dialect)
-        let mode: (String, JSONText) = ("merge_mode", .string(wrapper.mergeMode.rawValue))
+        let mode: (String, JSONText) = ("merge_mode", wrapper.mergeMode == .separate ? .null : .string(wrapper.mergeMode.rawValue))
         guard dialect == .keras2H5 else {
             return [mode, ("layer", forward), ("backward_layer", backward)]
         }

@@ -28,6 +28,7 @@ struct GRUConfig: KerasLayerMapping, Equatable {
     }
 
     var name: String { options.name }
+    var givesSeveralOutputs: Bool { options.returnState }
     var declaredBatchInputShape: ConfigShape? { options.batchInputShape }
     var activationName: String? { options.activation.name }
 
@@ -49,6 +50,7 @@ struct GRUConfig: KerasLayerMapping, Equatable {
             returnSequences: options.returnSequences, goBackwards: options.goBackwards, stateful: options.stateful,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
         layer.zeroOutputForMask = options.zeroOutputForMask
+        layer.returnState = options.returnState
         return layer
     }
 

@@ -58,6 +58,10 @@ protocol KerasLayerMapping: Sendable {
     /// The dtype of the model input when this is the first layer
     /// (`Embedding` takes int32 ids); nil for float32.
     static var inputDType: String? { get }
+
+    /// Whether a call gives several tensors (`return_state`, Bidirectional's
+    /// merge_mode None), so the model runs as a graph even when chain-shaped.
+    var givesSeveralOutputs: Bool { get }
 }
 
 extension KerasLayerMapping {
@@ -66,6 +70,8 @@ extension KerasLayerMapping {
     }
 
     static var inputDType: String? { nil }
+
+    var givesSeveralOutputs: Bool { false }
 }
 
 /// One group of a layer's consecutive weights and where it lives in each

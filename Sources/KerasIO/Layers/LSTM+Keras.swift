@@ -27,6 +27,7 @@ struct LSTMConfig: KerasLayerMapping, Equatable {
     }
 
     var name: String { options.name }
+    var givesSeveralOutputs: Bool { options.returnState }
     var declaredBatchInputShape: ConfigShape? { options.batchInputShape }
     var activationName: String? { options.activation.name }
 
@@ -43,6 +44,7 @@ struct LSTMConfig: KerasLayerMapping, Equatable {
             returnSequences: options.returnSequences, goBackwards: options.goBackwards, stateful: options.stateful,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
         layer.zeroOutputForMask = options.zeroOutputForMask
+        layer.returnState = options.returnState
         return layer
     }
 

@@ -19,6 +19,8 @@ struct RecurrentOptions: Sendable, Equatable {
     let stateful: Bool
     /// Keras's `zero_output_for_mask` (tf.keras writes it only when true).
     let zeroOutputForMask: Bool
+    /// Keras's `return_state`: the final states as extra outputs (Functional models only).
+    let returnState: Bool
 
     /// Reads the layer's keys from `c` and the cell's (units, activation,
     /// use_bias, dropout rates) from `cell`: the same object for `LSTM`,
@@ -37,9 +39,7 @@ struct RecurrentOptions: Sendable, Equatable {
         batchInputShape = try declaredShape(c, preferring: "batch_input_shape", then: "batch_shape")
         stateful = try c.bool("stateful", default: false)
         zeroOutputForMask = try c.bool("zero_output_for_mask", default: false)
-        if try c.bool("return_state", default: false) {
-            throw c.problem(.unsupportedOption, "return_state=True is not supported: a Sequential chain cannot pass the state on")
-        }
+        returnState = try c.bool("return_state", default: false)
         if try c.bool("time_major", default: false) {
             throw c.problem(.unsupportedOption, "time_major=True is not supported; kerasio takes (batch, steps, features) inputs")
         }
@@ -73,7 +73,7 @@ extension RecurrentOptions {
         _ layer: any RecurrentLayer, cellMembers: [(String, JSONText)], dialect: KerasConfigWriter.Dialect
     ) -> [(String, JSONText)] {
         var members: [(String, JSONText)] = [
-            ("return_sequences", .bool(layer.returnSequences)), ("return_state", .bool(false)),
+            ("return_sequences", .bool(layer.returnSequences)), ("return_state", .bool((layer as? any StateExposingLayer)?.returnState ?? false)),
             ("go_backwards", .bool(layer.goBackwards)), ("stateful", .bool(layer.isStateful)), ("unroll", .bool(false)),
         ]
         // Keras 3 always writes zero_output_for_mask, tf.keras only when true;

@@ -18,6 +18,7 @@ struct SimpleRNNConfig: KerasLayerMapping, Equatable {
     }
 
     var name: String { options.name }
+    var givesSeveralOutputs: Bool { options.returnState }
     var declaredBatchInputShape: ConfigShape? { options.batchInputShape }
     var activationName: String? { options.activation.name }
 
@@ -32,6 +33,7 @@ struct SimpleRNNConfig: KerasLayerMapping, Equatable {
             useBias: options.useBias, returnSequences: options.returnSequences, goBackwards: options.goBackwards, stateful: options.stateful,
             dropout: options.dropout, recurrentDropout: options.recurrentDropout)
         layer.zeroOutputForMask = options.zeroOutputForMask
+        layer.returnState = options.returnState
         return layer
     }
 

@@ -15,6 +15,12 @@ public indirect enum JSONText: Equatable {
     public static func == (lhs: JSONText, rhs: JSONText) -> Bool { lhs.serialized == rhs.serialized }
 
     /// A shape list with `null` for unknown dimensions.
+    /// An object with `members` added at its end (anything else unchanged).
+    func appending(_ members: [(String, JSONText)]) -> JSONText {
+        guard case .object(let existing) = self else { return self }
+        return .object(existing + members)
+    }
+
     static func shape(_ dims: [Int?]) -> JSONText {
         .array(dims.map { $0.map(JSONText.int) ?? .null })
     }

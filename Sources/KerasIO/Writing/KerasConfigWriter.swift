@@ -22,6 +22,13 @@ enum KerasConfigWriter {
         var generation: KerasGeneration { self == .keras2H5 ? .keras2 : .keras3 }
     }
 
+    static func modelConfig(_ network: Network, dialect: Dialect) throws -> JSONText {
+        switch network {
+        case .sequential(let chain): return try modelConfig(chain, dialect: dialect)
+        case .graph(let graph): return try FunctionalConfigWriter.modelConfig(graph, dialect: dialect)
+        }
+    }
+
     static func modelConfig(_ network: Sequential, dialect: Dialect) throws -> JSONText {
         var layers: [JSONText] = [inputLayer(network, dialect: dialect)]
         var shape = network.inputShape

@@ -42,6 +42,14 @@ public enum KerasModelWriter {
         _ network: Sequential, to path: String, format: KerasFileFormat,
         keras: KerasGeneration = .keras3, trainingConfig: String? = nil
     ) throws {
+        try write(.sequential(network), to: path, format: format, keras: keras, trainingConfig: trainingConfig)
+    }
+
+    /// Saves a chain as Sequential, a graph as Functional, at `path` (see above).
+    public static func write(
+        _ network: Network, to path: String, format: KerasFileFormat,
+        keras: KerasGeneration = .keras3, trainingConfig: String? = nil
+    ) throws {
         do {
             try AtomicFileWriter.write(to: path) { temporary in
                 switch format {
@@ -80,7 +88,7 @@ public enum KerasModelWriter {
     /// `model.save("m.h5")` / `save_weights("w.h5")`: root attributes, then one
     /// group per layer with `weight_names` and the datasets at those names.
     private static func writeLegacyH5(
-        _ network: Sequential, to path: String, keras: KerasGeneration, trainingConfig: String?, weightsOnly: Bool
+        _ network: Network, to path: String, keras: KerasGeneration, trainingConfig: String?, weightsOnly: Bool
     ) throws {
         let file = try HDF5File(creatingAt: path)
         let root = file.root
@@ -123,7 +131,7 @@ public enum KerasModelWriter {
 
     /// `layers/<snake_case class>[_n]/vars/<i>`, RNN weights under `cell/vars`,
     /// each `vars` group naming its owner, as `saving_lib` writes them.
-    private static func writeKeras3Weights(_ network: Sequential, into root: HDF5Group) throws {
+    private static func writeKeras3Weights(_ network: Network, into root: HDF5Group) throws {
         var used: [String: Int] = [:]
         for layer in network.layers {
             let mapping = try KerasLayerRegistry.mapping(for: layer)
@@ -144,7 +152,7 @@ public enum KerasModelWriter {
 
     // MARK: .keras archive
 
-    private static func writeArchive(_ network: Sequential, to path: String) throws {
+    private static func writeArchive(_ network: Network, to path: String) throws {
         let config = try KerasConfigWriter.modelConfig(network, dialect: .keras3Archive).serialized
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"

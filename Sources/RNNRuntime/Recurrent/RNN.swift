@@ -21,6 +21,9 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
     public let stateful: Bool
     /// Keras's `zero_output_for_mask` (which `Bidirectional` sets to `return_sequences`).
     public var zeroOutputForMask: Bool
+    /// Keras's `return_state`: in a graph, the final states follow the output
+    /// (see `StateExposingLayer`); a `Sequential` refuses it.
+    public var returnState = false
 
     public init(
         name: String, cell: Cell, returnSequences: Bool = false, goBackwards: Bool = false,

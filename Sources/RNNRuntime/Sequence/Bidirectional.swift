@@ -17,12 +17,18 @@ public struct Bidirectional: Layer {
         case mul
         /// `(forward + backward) / 2`
         case ave
+        /// Keras's `merge_mode=None`: the two outputs apart (forward, then
+        /// backward), only in a graph (`StateExposingLayer.outputSplit`).
+        case separate = "None"
     }
 
     public var name: String
     public internal(set) var forwardLayer: any RecurrentLayer
     public internal(set) var backwardLayer: any RecurrentLayer
     public let mergeMode: MergeMode
+    /// Keras's `return_state`: in a graph, both directions' final states
+    /// follow the output(s), the forward layer's first.
+    public var returnState = false
 
     /// - Throws: when the two layers disagree on what Keras requires them to
     ///   share (return_sequences, stateful, units for the element-wise modes).
@@ -36,7 +42,7 @@ public struct Bidirectional: Layer {
         guard forward.isStateful == backward.isStateful else {
             throw RuntimeError.incompatibleLayer(layer: name, detail: "the forward and backward layers must agree on stateful")
         }
-        guard mergeMode == .concat || forward.cell.units == backward.cell.units else {
+        guard mergeMode == .concat || mergeMode == .separate || forward.cell.units == backward.cell.units else {
             throw RuntimeError.incompatibleLayer(
                 layer: name,
                 detail: "merge_mode \(mergeMode.rawValue) needs both layers to have the same units, got \(forward.cell.units) and \(backward.cell.units)")
@@ -55,7 +61,7 @@ public struct Bidirectional: Layer {
 
     /// Units of the merged output.
     public var units: Int {
-        mergeMode == .concat ? forwardLayer.cell.units + backwardLayer.cell.units : forwardLayer.cell.units
+        mergeMode == .concat || mergeMode == .separate ? forwardLayer.cell.units + backwardLayer.cell.units : forwardLayer.cell.units
     }
 
     public var parameterSpecs: [ParameterSpec] { forwardLayer.parameterSpecs + backwardLayer.parameterSpecs }
@@ -138,7 +144,7 @@ public struct Bidirectional: Layer {
                 let r = backwardOutput + (b * rows + (rows - 1 - row)) * backwardUnits
                 let y = output + (b * rows + row) * width
                 switch mergeMode {
-                case .concat:
+                case .concat, .separate:
                     y.update(from: f, count: forwardUnits)
                     (y + forwardUnits).update(from: r, count: backwardUnits)
                 case .sum:

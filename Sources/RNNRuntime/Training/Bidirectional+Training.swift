@@ -46,7 +46,7 @@ extension Bidirectional: TrainableLayer {
                 let fi = (b * rows + row) * fUnits, ri = (b * rows + (rows - 1 - row)) * rUnits, yi = (b * rows + row) * width
                 for j in 0..<width {
                     switch mergeMode {
-                    case .concat:
+                    case .concat, .separate:
                         if j < fUnits { df[fi + j] = g[yi + j] } else { dr[ri + j - fUnits] = g[yi + j] }
                     case .sum:
                         df[fi + j] = g[yi + j]

@@ -56,7 +56,10 @@ extension RNN: TrainableLayer {
         // states[t] is the state before processed step t; states[steps] the last.
         var states = [Float].uninitialized((steps + 1) * stateCount)
         // A stateful layer starts from the state the previous batch left (Keras's state variables).
-        if stateful, let carried = context.carriedState, carried.count == stateCount {
+        if let initial = context.initialState, initial.count == stateCount {
+            // A graph's initial_state tensors (gradients flow back into them).
+            for i in 0..<stateCount { states[i] = initial[i] }
+        } else if stateful, let carried = context.carriedState, carried.count == stateCount {
             for i in 0..<stateCount { states[i] = carried[i] }
         } else {
             states.withUnsafeMutableBufferPointer { $0.baseAddress?.update(repeating: 0, count: stateCount) }
@@ -147,13 +150,23 @@ extension RNN: TrainableLayer {
     /// is then one product each over all steps: dW = Xᵀ·dP, b_in's gradient
     /// Σ dP, dX = dP·Wᵀ.
     public func backward(_ outputGradient: Tensor, cache: RecurrentTrainingCache) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
+        let result = try backward(outputGradient, finalStateGradient: nil, cache: cache)
+        return (result.inputGradient, result.parameterGradients)
+    }
+
+    /// The backward pass with dL/d(final state) added at the last step (a
+    /// graph's `return_state` outputs), giving also dL/d(initial state).
+    func backward(
+        _ outputGradient: Tensor, finalStateGradient: [Float]?, cache: RecurrentTrainingCache
+    ) throws -> (inputGradient: Tensor, parameterGradients: [Tensor], initialStateGradient: [Float]) {
         let batch = cache.batch, steps = cache.steps, features = cell.inputSize, units = cell.units
         guard outputGradient.count == batch * units * (returnSequences ? steps : 1) else {
             throw RuntimeError.missingCache(name)
         }
         let width = cell.projectionSize, stateCount = batch * cell.stateSize, recordCount = batch * cell.recordSize
         var dP = [Float].uninitialized(steps * batch * width)  // each step writes its own
-        var dState = [Float](repeating: 0, count: stateCount)
+        var dState = finalStateGradient ?? [Float](repeating: 0, count: stateCount)
+        guard dState.count == stateCount else { throw RuntimeError.missingCache(name) }
         var dU = [Float](repeating: 0, count: cell.recurrentKernel.count)
         var db = [Float](repeating: 0, count: cell.bias?.count ?? 0)
         var scratch = [Float](repeating: 0, count: max(batch * cell.scratchSize, 1))
@@ -237,7 +250,7 @@ extension RNN: TrainableLayer {
         var gradients = [Tensor(uncheckedShape: cell.kernel.shape, scalars: dW),
                          Tensor(uncheckedShape: cell.recurrentKernel.shape, scalars: dU)]
         if let bias = cell.bias { gradients.append(Tensor(uncheckedShape: bias.shape, scalars: db)) }
-        return (Tensor(uncheckedShape: [batch, steps, features], scalars: dx), gradients)
+        return (Tensor(uncheckedShape: [batch, steps, features], scalars: dx), gradients, dState)
     }
 }
 

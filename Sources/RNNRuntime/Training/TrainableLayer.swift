@@ -10,6 +10,9 @@ public struct TrainingContext {
     /// (`batch · carriedStateSize` floats, nil for zeros), replaced by the
     /// state it ends in; set by the model around each layer.
     public var carriedState: [Float]?
+    /// For a recurrent layer in a graph: the `initial_state` tensors it
+    /// starts from, in its carried-state layout (nil: zeros or `carriedState`).
+    public var initialState: [Float]?
 
     public init(training: Bool, random: RandomSource, mask: Tensor? = nil) {
         self.training = training
