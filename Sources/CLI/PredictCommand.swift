@@ -19,24 +19,37 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
-    @Option(name: .long, help: "The input samples: a .npy or .csv file.")
-    var input: String
+    @Option(name: .long, help: ArgumentHelp(
+        "The input samples: a .npy or .csv file; one --input per model input, in the model's input order, or NAME=PATH.",
+        valueName: "IN"))
+    var input: [String]
 
-    @Option(name: .long, help: "Where to write the predictions: a .npy or .csv file. Default: CSV on stdout.")
-    var output: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "Where to write the predictions (.npy or .csv); one per model output, in order, or NAME=PATH. "
+            + "Default: CSV on stdout, each output under a '# NAME' line when there are several.",
+        valueName: "OUT"))
+    var output: [String] = []
 
     func validate() throws {
-        if let output, ArrayFileKind(path: output) == nil {
+        for output in output where ArrayFileKind(path: NamedArguments.path(output)) == nil {
             throw ValidationError("--output must end in .npy or .csv, got '\(output)'")
         }
     }
 
     func run() throws {
         let keras = try options.load()
+        let inputs = try NamedArguments.assign(input, to: keras.inputNames, what: "input", option: "--input", model: options.model)
+        let outputs = output.isEmpty
+            ? [] : try NamedArguments.assign(output, to: keras.outputNames, what: "output", option: "--output", model: options.model)
+        if keras.network.graph != nil {
+            try predictGraph(keras, inputs: inputs, outputs: outputs)
+            return
+        }
+        let input = inputs[0], output = outputs.first
         // A stateful model's batches depend on the ones before: one pass, in order.
         if !keras.network.isStateful, let stream = try StreamingInput.open(input, for: keras) {
             var chunks = stream.plan.chunks(maxSamples: stream.samplesPerChunk).makeIterator()
-            try write(samples: stream.plan.samples) { try chunks.next().map { try stream.predict($0) } }
+            try write(samples: stream.plan.samples, to: output) { try chunks.next().map { try stream.predict($0) } }
             return
         }
         // CSV, Fortran-order .npy, pipes and stateful models: read whole, predicted in one call.
@@ -47,9 +60,35 @@ struct PredictCommand: ParsableCommand {
         } catch let error as RuntimeError {
             throw KerasIOError(error, file: input)
         }
-        try write(samples: prediction?.shape.first ?? 1) {
+        try write(samples: prediction?.shape.first ?? 1, to: output) {
             defer { prediction = nil }
             return prediction
+        }
+    }
+
+    /// A Functional graph: every input read whole, predicted in one call,
+    /// each output written to its OUT or printed under `# NAME`.
+    private func predictGraph(_ keras: KerasModel, inputs: [String], outputs: [String]) throws {
+        var batches: [Tensor] = []
+        for (index, path) in inputs.enumerated() {
+            batches.append(try ArrayFileKind.readInput(path, for: keras, input: index))
+        }
+        let predictions: [Tensor]
+        do {
+            predictions = try keras.predict(batches)
+        } catch let error as RuntimeError {
+            throw KerasIOError(error, file: inputs.joined(separator: ", "))
+        }
+        for (index, prediction) in predictions.enumerated() {
+            let destination = index < outputs.count ? outputs[index] : nil
+            if destination == nil, predictions.count > 1 {
+                print("# \(keras.outputNames[index])")
+            }
+            var pending: Tensor? = prediction
+            try write(samples: prediction.shape[0], to: destination) {
+                defer { pending = nil }
+                return pending
+            }
         }
     }
 
@@ -61,7 +100,7 @@ struct PredictCommand: ParsableCommand {
     /// OUT is written through a temporary file renamed into place at the
     /// end: an error part way leaves no partial file and an existing OUT
     /// as it was. Stdout gets each chunk as it is computed.
-    private func write(samples: Int, _ next: () throws -> Tensor?) throws {
+    private func write(samples: Int, to output: String?, _ next: () throws -> Tensor?) throws {
         guard let first = try next() else { return }
         switch output.flatMap(ArrayFileKind.init(path:)) {
         case .npy?:
@@ -98,18 +137,18 @@ enum ArrayFileKind {
 
     /// Reads IN and shapes it for the model. A file without a known
     /// extension is read as .npy if it starts with NumPy's magic, else as CSV.
-    static func readInput(_ path: String, for model: KerasModel) throws -> Tensor {
+    static func readInput(_ path: String, for model: KerasModel, input: Int = 0) throws -> Tensor {
         Supervisor.reading(path)
         let kind = ArrayFileKind(path: path) ?? (NumpyArrayFile.looksLikeNumpy(path) ? .npy : .csv)
         do {
             switch kind {
             case .npy:
                 let array = try NumpyArrayFile.read(from: path)
-                return try ModelInput.batch(fromArray: array.shape, values: array.values, for: model, file: path)
+                return try ModelInput.batch(fromArray: array.shape, values: array.values, for: model, file: path, input: input)
             case .csv:
                 let table = try CSVArrayFile.read(from: path)
                 return try ModelInput.batch(
-                    fromRows: table.rows, columns: table.columns, values: table.values, for: model, file: path)
+                    fromRows: table.rows, columns: table.columns, values: table.values, for: model, file: path, input: input)
             }
         }
     }

@@ -33,8 +33,16 @@ struct FunctionalGraph {
         /// An operation node of the kind Keras 3 writes to compute a mask.
         var isMaskOperation: Bool {
             // `.keras` configs name the module; legacy `.h5` configs leave it out.
-            (className == "NotEqual" || className == "Any") && (module?.hasPrefix("keras.src.ops") ?? true)
+            Self.maskOperationClasses.contains(className) && (module?.hasPrefix("keras.src.ops") ?? true)
         }
+
+        /// The operations Keras 3's layers use to compute masks (Masking,
+        /// Embedding, and the merge layers' `compute_mask`). `Concatenate`
+        /// is also a layer class: only the graph's shape tells them apart.
+        static let maskOperationClasses: Set<String> = [
+            "NotEqual", "Any", "All", "LogicalOr", "LogicalAnd", "LogicalNot", "ExpandDims", "ZerosLike", "OnesLike",
+            "Concatenate", "BroadcastTo", "Squeeze", "Cast",
+        ]
     }
 
     /// Orders the layers of a Functional config as a chain, input first, and
@@ -61,7 +69,7 @@ struct FunctionalGraph {
             nodes.append(node)
             index += 1
         }
-        let maskNodes = maskOperationNodes(nodes, byName: byName)
+        let maskNodes = maskOperationNodes(nodes, byName: byName, outputs: Set(endpointNames(outputLayers)))
         let inputs = endpointNames(inputLayers)
         let outputs = endpointNames(outputLayers)
         guard inputs.count == 1 else {
@@ -140,18 +148,18 @@ struct FunctionalGraph {
     }
 
     /// The positions in `rawLayers` of everything but Keras 3's mask operation nodes.
-    static func positionsWithoutMaskOperations(_ rawLayers: [ConfigJSON.Value]) -> [Int] {
+    static func positionsWithoutMaskOperations(_ rawLayers: [ConfigJSON.Value], outputLayers: ConfigJSON.Value?) -> [Int] {
         var nodes: [Node] = [], byName: [String: Int] = [:]
         for (index, raw) in rawLayers.enumerated() {
             let name = raw.member("name")?.string ?? raw.member("config")?.member("name")?.string ?? "layers[\(index)]"
             let calls = raw.member("inbound_nodes")?.elements ?? []
-            let first: (data: [String], mask: [String]) = calls.first.map(references(in:)) ?? ([], [])
+            let all = calls.map(references(in:))
             nodes.append(Node(
                 name: name, className: raw.member("class_name")?.string ?? "?", callCount: calls.count,
-                inputs: calls.flatMap { references(in: $0).data }, maskInputs: first.mask, module: raw.member("module")?.string))
+                inputs: all.flatMap(\.data), maskInputs: all.flatMap(\.mask), module: raw.member("module")?.string))
             byName[name] = index
         }
-        let masks = maskOperationNodes(nodes, byName: byName)
+        let masks = maskOperationNodes(nodes, byName: byName, outputs: Set(endpointNames(outputLayers)))
         return rawLayers.indices.filter { !masks.contains($0) }
     }
 
@@ -159,16 +167,25 @@ struct FunctionalGraph {
     /// nodes whose output is read only as a `mask` keyword or by another
     /// such node. An operation node whose output is data is kept (and then
     /// refused as the unsupported class it is).
-    private static func maskOperationNodes(_ nodes: [Node], byName: [String: Int]) -> Set<Int> {
-        var candidates = Set(nodes.indices.filter { nodes[$0].isMaskOperation })
-        // Drop candidates read as data by anything that is not a candidate, until stable.
+    private static func maskOperationNodes(_ nodes: [Node], byName: [String: Int], outputs: Set<String> = []) -> Set<Int> {
+        var candidates = Set(nodes.indices.filter { nodes[$0].isMaskOperation && !outputs.contains(nodes[$0].name) })
+        // Drop candidates read as data by anything that is not a candidate,
+        // and candidates nothing reads at all, until stable: what is left
+        // feeds only `mask` keywords, directly or through other candidates.
         var changed = true
         while changed {
             changed = false
-            for (index, node) in nodes.enumerated() where !candidates.contains(index) {
+            var read = Set<Int>()
+            for (index, node) in nodes.enumerated() {
                 for input in node.inputs {
-                    if let producer = byName[input], candidates.remove(producer) != nil { changed = true }
+                    guard let producer = byName[input] else { continue }
+                    if candidates.contains(index) { read.insert(producer) } else if candidates.remove(producer) != nil { changed = true }
                 }
+                for input in node.maskInputs { if let producer = byName[input] { read.insert(producer) } }
+            }
+            for candidate in candidates where !read.contains(candidate) {
+                candidates.remove(candidate)
+                changed = true
             }
         }
         return candidates

@@ -126,7 +126,7 @@ public struct ModelConfig: Sendable, Equatable {
                 if splits { throw ConfigProblem(kind: .unsupportedLayer, detail: "several outputs") }
             } catch let chainProblem as ConfigProblem where chainProblem.kind == .unsupportedLayer {
                 // Not a chain: the whole graph.
-                positions = FunctionalGraph.positionsWithoutMaskOperations(entries)
+                positions = FunctionalGraph.positionsWithoutMaskOperations(entries, outputLayers: config.value("output_layers"))
                 graphTopology = try GraphTopology.read(
                     rawLayers: entries, kept: positions, inputLayers: config.value("input_layers"),
                     outputLayers: config.value("output_layers"))

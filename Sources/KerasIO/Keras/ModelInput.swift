@@ -29,8 +29,14 @@ public enum ModelInput {
         }
     }
 
-    public static func batch(fromRows rows: Int, columns: Int, values: [Float], for model: KerasModel, file: String) throws -> Tensor {
-        let expected = model.inputShape
+    public static func batch(
+        fromRows rows: Int, columns: Int, values: [Float], for model: KerasModel, file: String, input: Int = 0
+    ) throws -> Tensor {
+        let shapes = model.network.inputShapes
+        guard shapes.indices.contains(input) else {
+            throw KerasIOError(.inputMismatch, file: file, "the model has \(shapes.count) inputs, not \(input + 1)")
+        }
+        let expected = shapes[input]
         let known = expected.compactMap { $0 }.reduce(1, *)
         var sampleShape: [Int]
         if expected.contains(where: { $0 == nil }) {
@@ -51,6 +57,6 @@ public enum ModelInput {
             }
             sampleShape = expected.map { $0 ?? 0 }
         }
-        return try batch(fromArray: [rows] + sampleShape, values: values, for: model, file: file)
+        return try batch(fromArray: [rows] + sampleShape, values: values, for: model, file: file, input: input)
     }
 }

@@ -25,6 +25,14 @@ enum KerasLayerRegistry {
         GaussianNoiseConfig.self,
         GaussianDropoutConfig.self,
         ActivityRegularizationConfig.self,
+        ConcatenateConfig.self,
+        ElementwiseMergeConfig<AddMerge>.self,
+        ElementwiseMergeConfig<SubtractMerge>.self,
+        ElementwiseMergeConfig<MultiplyMerge>.self,
+        ElementwiseMergeConfig<AverageMerge>.self,
+        ElementwiseMergeConfig<MaximumMerge>.self,
+        ElementwiseMergeConfig<MinimumMerge>.self,
+        DotConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =
