@@ -52,6 +52,28 @@ for case in json.load(open(args.cases)):
             model.load_weights(case["file"])
         else:
             model = K.models.load_model(case["file"], compile=False)
+        if isinstance(case["input"], list):
+            # A Functional model: a list of inputs, a list of outputs, each compared.
+            keras_outputs = model.predict([np.load(path) for path in case["input"]], verbose=0)
+            if not isinstance(keras_outputs, (list, tuple)):
+                keras_outputs = [keras_outputs]
+            worst, whys, worst_original, original_whys = 0.0, [], 0.0, []
+            if len(keras_outputs) != len(case["kerasio"]):
+                raise ValueError("Keras gives %d outputs, kerasio %d" % (len(keras_outputs), len(case["kerasio"])))
+            for k, output in enumerate(keras_outputs):
+                output = np.asarray(output, dtype=np.float32)
+                difference, why = disagreement(output, np.load(case["kerasio"][k]).astype(np.float64))
+                worst = max(worst, difference)
+                if why:
+                    whys.append("output %d vs kerasio: %s" % (k, why))
+                difference, why = disagreement(output, np.load(case["expected"][k]).astype(np.float64))
+                worst_original = max(worst_original, difference)
+                if why:
+                    original_whys.append("output %d vs Keras's prediction of the original: %s" % (k, why))
+            result.update(ok=not whys and not original_whys, difference=worst, original_difference=worst_original,
+                          why="; ".join(whys + original_whys) or None)
+            results.append(result)
+            continue
         x = np.load(case["input"])
         batch = case.get("stateful_batch")
         if batch:

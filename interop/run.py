@@ -47,20 +47,26 @@ if os.path.exists(recurrent_manifest):
                 entry[key] = "recurrent/" + entry[key]
         entry["dir"] = "recurrent/" + entry["dir"]
         manifest["fixtures"].append(entry)
-# Masking, Embedding, Bidirectional, TimeDistributed, stateful, activation
-# and identity layers (generate_sequence_layers.py; fixtures/sequence_layers):
-# every legacy .h5 of both generations (each case once; the other formats'
-# readers and writers are shared with the layers above).
-sequence_manifest = os.path.join(FIXTURES, "sequence_layers", "manifest.json")
-if os.path.exists(sequence_manifest):
-    for entry in json.load(open(sequence_manifest)).get("fixtures", []):
+# The layer families with their own generators (each with its own manifest,
+# paths relative to its directory): every legacy .h5 of both generations
+# (each case once; the other formats' readers and writers are shared with
+# the layers above). Functional fixtures list several inputs and outputs.
+LAYER_FAMILIES = ("sequence_layers", "conv_layers", "shape_layers", "norm_layers", "functional")
+for family in LAYER_FAMILIES:
+    family_manifest = os.path.join(FIXTURES, family, "manifest.json")
+    if not os.path.exists(family_manifest):
+        continue
+    for entry in json.load(open(family_manifest)).get("fixtures", []):
         if entry.get("format", "legacy-h5") != "legacy-h5":
             continue
         entry = dict(entry)
         for key in ("model", "input", "expected", "config"):
             if entry.get(key):
-                entry[key] = "sequence_layers/" + entry[key]
-        entry["dir"] = "sequence_layers/" + entry["dir"]
+                entry[key] = family + "/" + entry[key]
+        for key in ("inputs", "outputs"):
+            if entry.get(key):
+                entry[key] = [dict(item, file=family + "/" + item["file"]) for item in entry[key]]
+        entry["dir"] = family + "/" + entry["dir"]
         manifest["fixtures"].append(entry)
 # KERASIO_INTEROP_ONLY=<dir prefix> checks only those fixtures (for working on one family).
 only = os.environ.get("KERASIO_INTEROP_ONLY")
@@ -106,14 +112,23 @@ def convert(fixture):
                 skipped.append(case_id)
                 continue
             predict_config = ["--config", architecture]
-        prediction = "%s.%s.kerasio.npy" % (stem, extension)
-        predicted = run(["predict", out, "--input", fixture_path(fixture["input"]), "--output", prediction] + predict_config)
+        # A Functional fixture has a list of inputs and of outputs; the others one each.
+        inputs = [fixture_path(item["file"]) for item in fixture["inputs"]] if fixture.get("inputs") else [fixture_path(fixture["input"])]
+        expected = [fixture_path(item["file"]) for item in fixture["outputs"]] if fixture.get("outputs") else [fixture_path(fixture["expected"])]
+        predictions = ["%s.%s.kerasio%d.npy" % (stem, extension, k) for k in range(len(expected))]
+        arguments = ["predict", out]
+        for path in inputs:
+            arguments += ["--input", path]
+        for path in predictions:
+            arguments += ["--output", path]
+        predicted = run(arguments + predict_config)
         if predicted.returncode != 0:
             failures.append("%s: kerasio predict on the written file failed: %s" % (case_id, predicted.stderr.strip()))
             continue
+        several = bool(fixture.get("inputs"))
         cases.append({"id": case_id, "keras": keras, "file": out, "architecture": architecture,
-                      "input": fixture_path(fixture["input"]), "kerasio": prediction,
-                      "expected": fixture_path(fixture["expected"]),
+                      "input": inputs if several else inputs[0], "kerasio": predictions if several else predictions[0],
+                      "expected": expected if several else expected[0],
                       "stateful_batch": fixture.get("fixed_batch_size") if fixture.get("stateful") else None})
     return cases, failures, skipped
 

@@ -53,7 +53,9 @@ struct ConfigProblem: Error {
     /// One problem naming every unknown class of a model, in order.
     static func unsupportedClasses(_ problems: [ConfigProblem]) -> ConfigProblem {
         guard problems.count > 1 else { return problems[0] }
-        let named = problems.compactMap { $0.unsupportedClass }.map { "\(ConfigText.identifier($0.className)) (\($0.place))" }
+        let named = problems.compactMap { $0.unsupportedClass }.map {
+            "\(ConfigText.identifier($0.className)) (\($0.place)\($0.className == "Lambda" ? ", Python code" : ""))"
+        }
         var problem = ConfigProblem(
             kind: .unsupportedLayer,
             detail: "unsupported layer classes \(named.joined(separator: ", "))\(supportedClassesNote)")

@@ -29,6 +29,10 @@ struct GraphTopology: Sendable, Equatable {
 
     /// Every call, each after the calls that make its inputs.
     let calls: [Call]
+    /// Per layer: what to add to a call's index to get the node index other
+    /// layers use for its outputs. tf.keras counts a nested model's own
+    /// construction as its node 0, so its first call is node 1 there; 0 otherwise.
+    let nodeOffsets: [Int]
     /// The model's inputs, in `input_layers` order: positions in `ModelConfig.layers` of InputLayers.
     let inputLayers: [Int]
     let outputs: [TensorReference]
@@ -51,6 +55,11 @@ struct GraphTopology: Sendable, Equatable {
         var available = Set<TensorReference>()
         var ready: [Int] = []
         var inputs: [Int] = []
+        let nodeOffsets = kept.map { raw -> Int in
+            let item = rawLayers[raw]
+            let nested = ["Functional", "Sequential", "Model"].contains(item.member("class_name")?.string ?? "")
+            return nested && item.member("inbound_nodes")?.first?.kind == .array ? 1 : 0
+        }
         for reference in FunctionalGraph.endpointReferences(inputLayers) {
             guard let position = positionByName[reference.layer] else {
                 throw problem("input layer \(ConfigText.quoted(reference.layer)) is not among the layers")
@@ -84,7 +93,8 @@ struct GraphTopology: Sendable, Equatable {
             order.append(call)
             let name = rawLayers[kept[call.layer]].member("name")?.string ?? ""
             // A call's outputs: any tensor index of this node becomes available.
-            for (reference, readers) in waiting where reference.layer == name && reference.node == call.node {
+            let node = call.node + nodeOffsets[call.layer]
+            for (reference, readers) in waiting where reference.layer == name && reference.node == node {
                 guard available.insert(reference).inserted else { continue }
                 for reader in readers {
                     pending[reader].missing -= 1
@@ -96,7 +106,7 @@ struct GraphTopology: Sendable, Equatable {
             let stuck = pending.first { $0.missing > 0 }!.call
             let name = rawLayers[kept[stuck.layer]].member("name")?.string ?? "?"
             let absent = stuck.inputs.first { reference in
-                !order.contains { rawLayers[kept[$0.layer]].member("name")?.string == reference.layer && $0.node == reference.node }
+                !order.contains { rawLayers[kept[$0.layer]].member("name")?.string == reference.layer && $0.node + nodeOffsets[$0.layer] == reference.node }
                     && !(reference.node == 0 && inputs.contains { rawLayers[kept[$0]].member("name")?.string == reference.layer })
             }
             throw problem(
@@ -108,7 +118,7 @@ struct GraphTopology: Sendable, Equatable {
         for output in outputs where positionByName[output.layer] == nil {
             throw problem("output layer \(ConfigText.quoted(output.layer)) is not among the layers")
         }
-        return GraphTopology(calls: order, inputLayers: inputs, outputs: outputs)
+        return GraphTopology(calls: order, nodeOffsets: nodeOffsets, inputLayers: inputs, outputs: outputs)
     }
 
     private static func problem(_ detail: String) -> ConfigProblem {

@@ -35,9 +35,11 @@ public struct LayerConfig: Sendable, Equatable {
         guard let type = KerasLayerRegistry.mapping(forClass: className) else {
             place.name = (try? configValue.map { try ConfigFields(object: $0, place: place).name() }) ?? nil
             place.className = nil  // named in the sentence itself
-            var problem = ConfigProblem(
-                .unsupportedLayer, at: place,
-                "unsupported layer class \(ConfigText.identifier(className))\(ConfigProblem.supportedClassesNote)")
+            // A Lambda holds a Python function (marshalled bytecode): nothing outside Python can run it.
+            let why = className == "Lambda"
+                ? "a Lambda layer holds Python code, which kerasio cannot run; rebuild the model with built-in layers"
+                : "unsupported layer class \(ConfigText.identifier(className))\(ConfigProblem.supportedClassesNote)"
+            var problem = ConfigProblem(.unsupportedLayer, at: place, why)
             problem.unsupportedClass = (className, (place.name.map { "layer \(ConfigText.quoted($0)), " } ?? "") + "layers[\(index)]")
             throw problem
         }

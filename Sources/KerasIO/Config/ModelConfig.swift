@@ -53,10 +53,18 @@ public struct ModelConfig: Sendable, Equatable {
         guard let className = try top.string("class_name") else {
             throw ConfigProblem(.invalidConfig, at: .model, "has no class_name")
         }
+        try self.init(className: className, body: top.value("config"), buildConfig: top.value("build_config"))
+    }
+
+    /// A model from its class name, its `config` body and its `build_config`:
+    /// a whole file's model, or a model used as a layer inside another.
+    /// - Parameter keepsGraph: read a Functional model as a graph even when
+    ///   it is a chain (a nested model keeps its inputs' names and class).
+    init(className: String, body: ConfigJSON.Value?, buildConfig: ConfigJSON.Value?, keepsGraph: Bool = false) throws {
         self.className = className
         // Candidates for the input shape when the first layer declares none, in order.
         var buildShapes: [(key: StaticString, value: ConfigJSON.Value?)] = []
-        let topBuild = top.value("build_config").flatMap { ConfigFields(object: $0, place: .model).value("input_shape") }
+        let topBuild = buildConfig.flatMap { ConfigFields(object: $0, place: .model).value("input_shape") }
         let names = LayerNames()
         var graphTopology: GraphTopology?
         let entries: [ConfigJSON.Value]
@@ -64,7 +72,6 @@ public struct ModelConfig: Sendable, Equatable {
         var layers: [LayerConfig] = []
         switch className {
         case "Sequential":
-            let body = top.value("config")
             if let list = body, list.kind == .array {
                 // Keras 2.0/2.1: "config" is the layer list itself.
                 name = "sequential"
@@ -96,7 +103,7 @@ public struct ModelConfig: Sendable, Equatable {
             if !unknown.isEmpty { throw ConfigProblem.unsupportedClasses(unknown) }
             positions = Array(entries.indices)
         case "Functional", "Model":
-            let config = try Self.modelBody(top.value("config"))
+            let config = try Self.modelBody(body)
             name = try config.name() ?? "functional"
             entries = try Self.layerList(config)
             // The graph is checked before the layers' own configs, so a branch
@@ -117,6 +124,7 @@ public struct ModelConfig: Sendable, Equatable {
                 if let problem = failure as? ConfigProblem, problem.kind == .unsupportedOption { throw problem }
             }
             do {
+                if keepsGraph { throw ConfigProblem(kind: .unsupportedLayer, detail: "kept as a graph") }
                 positions = try FunctionalGraph.chainOrder(
                     rawLayers: entries, inputLayers: config.value("input_layers"), outputLayers: config.value("output_layers"))
                 let splits = positions.contains { position in

@@ -148,7 +148,8 @@ enum ModelBuilder {
                 }
                 for shape in outputShapes { try boundElements(shape, at: place) }
                 for (index, shape) in outputShapes.enumerated() {
-                    tensorOf[TensorReference(layer: layerConfig.name, node: call.node, tensor: index)] = tensorShapes.count
+                    let node = call.node + topology.nodeOffsets[call.layer]
+                    tensorOf[TensorReference(layer: layerConfig.name, node: node, tensor: index)] = tensorShapes.count
                     tensorShapes.append(shape)
                 }
                 calls.append(Graph.Call(layer: layerIndex, inputs: arguments))

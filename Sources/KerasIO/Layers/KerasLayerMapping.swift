@@ -62,6 +62,9 @@ protocol KerasLayerMapping: Sendable {
     /// Whether a call gives several tensors (`return_state`, Bidirectional's
     /// merge_mode None), so the model runs as a graph even when chain-shaped.
     var givesSeveralOutputs: Bool { get }
+
+    /// The `module` a `.keras` archive names for the class.
+    static var kerasModule: String { get }
 }
 
 extension KerasLayerMapping {
@@ -72,6 +75,8 @@ extension KerasLayerMapping {
     static var inputDType: String? { nil }
 
     var givesSeveralOutputs: Bool { false }
+
+    static var kerasModule: String { "keras.layers" }
 }
 
 /// One group of a layer's consecutive weights and where it lives in each

@@ -33,6 +33,9 @@ enum KerasLayerRegistry {
         ElementwiseMergeConfig<MaximumMerge>.self,
         ElementwiseMergeConfig<MinimumMerge>.self,
         DotConfig.self,
+        NestedModelConfig<FunctionalModelKind>.self,
+        NestedModelConfig<SequentialModelKind>.self,
+        NestedModelConfig<ModelClassKind>.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =

@@ -19,8 +19,10 @@ enum FunctionalConfigWriter {
         var nodesOfLayer = [[Int]](repeating: [], count: graph.layers.count)
         for (index, node) in graph.nodes.enumerated() {
             nodesOfLayer[node.layer].append(index)
+            // tf.keras numbers a nested model's calls from 1 (its own construction is node 0).
+            let offset = !keras3 && graph.layers[node.layer] is NestedModel ? 1 : 0
             for position in node.outputs.indices {
-                tensorNames.append((graph.layers[node.layer].name, calls[node.layer], position))
+                tensorNames.append((graph.layers[node.layer].name, calls[node.layer] + offset, position))
             }
             calls[node.layer] += 1
         }

@@ -100,16 +100,17 @@ enum KerasConfigWriter {
         ]
         let mapping = try KerasLayerRegistry.mapping(for: layer)
         members = mapping.configMembers(standard: members, own: try mapping.encode(layer, dialect: dialect) ?? [], dialect: dialect)
-        let className = mapping.className
-        return wrap(className, .object(members), inputShape: inputShape, batch: batch, dialect: dialect)
+        return wrap(mapping.className, .object(members), inputShape: inputShape, batch: batch, dialect: dialect, module: mapping.kerasModule)
     }
 
-    private static func wrap(_ className: String, _ config: JSONText, inputShape: [Int?]?, batch: Int? = nil, dialect: Dialect) -> JSONText {
+    private static func wrap(
+        _ className: String, _ config: JSONText, inputShape: [Int?]?, batch: Int? = nil, dialect: Dialect, module: String = "keras.layers"
+    ) -> JSONText {
         guard dialect == .keras3Archive else {
             return .object([("class_name", .string(className)), ("config", config)])
         }
         var members: [(String, JSONText)] = [
-            ("module", .string("keras.layers")), ("class_name", .string(className)),
+            ("module", .string(module)), ("class_name", .string(className)),
             ("config", config), ("registered_name", .null),
         ]
         if let inputShape { members.append(("build_config", .object([("input_shape", .shape([batch] + inputShape))]))) }

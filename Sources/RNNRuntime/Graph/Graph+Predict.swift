@@ -69,6 +69,10 @@ extension Graph {
 
     /// One node's forward pass: its outputs and the masks they carry.
     static func call(_ layer: any Layer, inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+        if let callable = layer as? any GraphCallableLayer {
+            let outputs = try callable.call(inputs)
+            return (outputs, outputs.map { _ in nil })
+        }
         if let merge = layer as? any MultiTensorLayer {
             let output = try merge.forward(inputs)
             return ([output], [merge.outputMask(forInputMasks: masks, inputs: inputs, output: output)])

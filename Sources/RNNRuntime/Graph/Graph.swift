@@ -73,7 +73,8 @@ public struct Graph: Sendable {
             }
             let inputShapes = call.inputs.map { shapes[$0] }
             let inputMasked = call.inputs.map { masked[$0] }
-            if inputMasked[0] || (layer is any MultiTensorLayer && inputMasked.contains(true)), let refusal = layer.maskRefusal {
+            let anyMasked = (layer is any MultiTensorLayer || layer is any GraphCallableLayer) && inputMasked.contains(true)
+            if inputMasked[0] || anyMasked, let refusal = layer.maskRefusal {
                 throw RuntimeError.incompatibleLayer(layer: layer.name, detail: refusal)
             }
             let outputShapes = try Self.nodeOutputShapes(of: layer, inputShapes: inputShapes)
@@ -99,6 +100,9 @@ public struct Graph: Sendable {
 
     /// The per-sample shapes of the outputs of a call of `layer` on tensors shaped `inputShapes`.
     public static func nodeOutputShapes(of layer: any Layer, inputShapes: [[Int?]]) throws -> [[Int?]] {
+        if let callable = layer as? any GraphCallableLayer {
+            return try callable.callShapes(inputShapes)
+        }
         if let merge = layer as? any MultiTensorLayer {
             return [try merge.outputShape(forInputShapes: inputShapes)]
         }
@@ -131,6 +135,7 @@ public struct Graph: Sendable {
 
     /// Which of a node's outputs carry a mask (Keras's `compute_mask`).
     static func outputsMasked(of layer: any Layer, inputMasked: [Bool], outputShapes: [[Int?]]) -> [Bool] {
+        if layer is any GraphCallableLayer { return outputShapes.map { _ in false } }
         if layer is any MultiTensorLayer {
             return [inputMasked.contains(true) && outputShapes[0].count >= 2]
         }
