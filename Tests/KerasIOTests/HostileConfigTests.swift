@@ -170,7 +170,7 @@ struct HostileConfigTests {
     static func build(layer: String, batchShape: String = "[null, 4, 2]") throws -> Sequential {
         let json = #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": \#(batchShape)}}, \#(layer)]}}"#
         let config = try ModelConfig.decode(json: json, generation: .keras3, file: "m.json")
-        return try ModelBuilder.build(config, generation: .keras3, file: "m.json")
+        return try ModelBuilder.buildSequential(config, generation: .keras3, file: "m.json")
     }
 
     @Test("sizes at the limits are accepted; one past them is refused")

@@ -275,7 +275,7 @@ struct ChunkedPredictionTests {
         #expect(blocks(1000, 2) == [0..<256, 256..<500, 500..<756, 756..<1000])
         #expect(blocks(5, 3) == [0..<1, 1..<3, 3..<5])
         // The sunspots model's 19 weights: 2·12·19·10,000 ≥ 4·10⁶ operations split, 8,000 samples do not.
-        let sunspots = try KerasModel.load(from: Fixtures.path("keras3/sunspots.h5")).network
+        let sunspots = try #require(try KerasModel.load(from: Fixtures.path("keras3/sunspots.h5")).network.sequential)
         let threads = ComputeBackend.threads
         #expect(sunspots.predictionPartCount(samples: 10_000, steps: 12) == threads)
         #expect(sunspots.predictionPartCount(samples: 8_000, steps: 12) == 1)

@@ -31,7 +31,7 @@ struct SequenceLayerGradientTests {
                     let fv = Array(f[(b * rows + row) * 2..<(b * rows + row + 1) * 2])
                     let rv = Array(r[(b * rows + rows - 1 - row) * 2..<(b * rows + rows - row) * 2])
                     switch merge {
-                    case .concat: output += fv + rv
+                    case .concat, .separate: output += fv + rv
                     case .sum: output += zip(fv, rv).map { $0 + $1 }
                     case .mul: output += zip(fv, rv).map { $0 * $1 }
                     case .ave: output += zip(fv, rv).map { ($0 + $1) / 2 }

@@ -34,6 +34,16 @@ public final class StreamingSession {
     ///   be its fixed batch size (the default), others default to 1.
     /// - Throws: when a layer cannot be streamed (a Bidirectional that is
     ///   not stateful) or the batch size disagrees with the model's.
+    /// A session over a chain; a Functional graph cannot stream (its
+    /// branches would each need their own carried state).
+    public convenience init(model: Network, batchSize: Int? = nil) throws {
+        guard let chain = model.sequential else {
+            throw RuntimeError.incompatibleLayer(
+                layer: model.name, detail: "a Functional graph cannot advance chunk by chunk; StreamingSession runs chains")
+        }
+        try self.init(model: chain, batchSize: batchSize)
+    }
+
     public init(model: Sequential, batchSize: Int? = nil) throws {
         if let refusing = model.layers.first(where: { $0.streamingRefusal != nil }) {
             throw RuntimeError.incompatibleLayer(layer: refusing.name, detail: refusing.streamingRefusal!)
