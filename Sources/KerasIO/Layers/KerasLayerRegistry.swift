@@ -25,6 +25,7 @@ enum KerasLayerRegistry {
         GaussianNoiseConfig.self,
         GaussianDropoutConfig.self,
         ActivityRegularizationConfig.self,
+        BatchNormalizationConfig.self, LayerNormalizationConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =
