@@ -165,20 +165,22 @@ struct NormLayerGradientTests {
     @Test("fit with a BatchNormalization: one piece whatever the threads, moving statistics assigned, not optimized")
     func fitKeepsTheBatchWhole() throws {
         var random = RandomSource(seed: 3)
-        var dense = Dense(inputSize: 3, units: 4)
+        // Large enough that fit would split the batch over threads (Parallel.minimumParallelWork).
+        var dense = Dense(inputSize: 8, units: 32)
         dense.initialize(random: &random)
-        var head = Dense(inputSize: 4, units: 1)
+        var head = Dense(inputSize: 32, units: 1)
         head.initialize(random: &random)
-        let norm = BatchNormalization(channels: 4, inputRank: 1)
-        let start = try Sequential(inputShape: [3], layers: [dense, norm, head])
-        let x = try Tensor(shape: [64, 3], scalars: GradientCheckTests.values(192, seed: 4))
-        let y = try Tensor(shape: [64, 1], scalars: GradientCheckTests.values(64, seed: 6))
+        let norm = BatchNormalization(channels: 32, inputRank: 2)
+        let start = try Sequential(inputShape: [10, 8], layers: [dense, norm, head])
+        let x = try Tensor(shape: [256, 10, 8], scalars: GradientCheckTests.values(256 * 80, seed: 4))
+        let y = try Tensor(shape: [256, 10, 1], scalars: GradientCheckTests.values(2560, seed: 6))
+        #expect(Parallel.partCount(samples: 256, work: 6 * 256 * 10 * start.layers.reduce(0) { $0 + $1.parameterCount }, threads: 4) > 1)
         var results: [[Tensor]] = []
         for threads in [1, 4] {
             var model = start
             var optimizer: any Optimizer = Adam(learningRate: 0.01)
             _ = try model.fit(x: x, y: y, loss: .meanSquaredError, optimizer: &optimizer,
-                              options: FitOptions(epochs: 2, batchSize: 64, shuffle: false, threads: threads))
+                              options: FitOptions(epochs: 2, batchSize: 256, shuffle: false, threads: threads))
             results.append(model.layers.flatMap(\.parameters))
         }
         #expect(results[0].map(\.scalars) == results[1].map(\.scalars), "the same weights on 1 and 4 threads")
