@@ -1,6 +1,8 @@
 /// How a fresh Keras layer fills a weight (Keras's default initializers).
 public enum WeightInitializer: Sendable, Equatable {
     case zeros
+    /// Keras's `Ones` (a normalization's gamma and moving variance).
+    case ones
     case glorotUniform
     case orthogonal
     /// LSTM's `unit_forget_bias=True`: zeros, with ones over the forget
@@ -14,6 +16,8 @@ public enum WeightInitializer: Sendable, Equatable {
         switch self {
         case .zeros:
             return Tensor(zeros: shape)
+        case .ones:
+            return Tensor(uncheckedShape: shape, scalars: [Float](repeating: 1, count: shape.reduce(1, *)))
         case .glorotUniform:
             return Initializers.glorotUniform(shape, random: &random)
         case .orthogonal:

@@ -36,6 +36,8 @@ enum KerasLayerRegistry {
         NestedModelConfig<FunctionalModelKind>.self,
         NestedModelConfig<SequentialModelKind>.self,
         NestedModelConfig<ModelClassKind>.self,
+        BatchNormalizationConfig.self,
+        LayerNormalizationConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =

@@ -246,8 +246,8 @@ extension Sequential {
         let batch = x.shape[0]
         let steps = x.rank == 3 ? x.shape[1] : 1
         let weights = layers.reduce(0) { $0 + $1.parameterCount }
-        // Random draws and carried states are per whole batch: one piece.
-        let parts = layers.contains { $0.drawsRandomNumbers || $0.isStateful }
+        // Random draws, carried states and batch statistics are per whole batch: one piece.
+        let parts = layers.contains { $0.drawsRandomNumbers || $0.isStateful || $0.needsWholeBatch }
             ? 1 : Parallel.partCount(samples: batch, work: 6 * batch * steps * weights, threads: threads)
         var passes: [PartPass]
         if parts == 1 {
@@ -305,10 +305,18 @@ extension Sequential {
             }
         }
         optimizer.beginStep()
+        // Weights the forward pass set itself (a layer that needs them runs in one piece).
+        let assignments = passes.count == 1 ? passes[0].pullbacks.map(\.assigned) : []
         var offset = 0
         for index in layers.indices {
             let gradients = parameterGradients[index], squares = gradientSquares[index]
+            let assigned = index < assignments.count ? assignments[index] : [:]
             layers[index].updateParameters { parameter, values in
+                // Keras's optimizer sees only trainable weights; the slot index skipped here stays unused.
+                if let new = assigned[parameter] {
+                    values = new
+                    return
+                }
                 let square = parameter < squares.count ? squares[parameter]?.scalars : nil
                 optimizer.update(parameter: offset + parameter, values: &values, gradient: gradients[parameter].scalars, squares: square)
             }

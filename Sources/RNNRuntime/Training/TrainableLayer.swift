@@ -43,12 +43,24 @@ public protocol TrainableLayer: Layer {
     /// of squaring the summed gradient; nil entries (and a nil list) for
     /// ordinary dense gradients.
     func parameterGradientSquares(_ outputGradient: Tensor, cache: TrainingCache) -> [Tensor?]?
+    /// Whether the training forward pass couples the samples of a batch
+    /// (batch statistics), so `fit` must not split a batch over threads.
+    var needsWholeBatch: Bool { get }
+    /// Weights the training forward pass sets itself instead of the
+    /// optimizer (Keras's non-trainable weights, such as a
+    /// BatchNormalization's moving statistics): parameter index, in
+    /// `parameterSpecs` order, to its new values. The optimizer skips them.
+    func assignedParameters(cache: TrainingCache) -> [Int: [Float]]
 }
 
 extension TrainableLayer {
     public var drawsRandomNumbers: Bool { false }
 
     public func parameterGradientSquares(_ outputGradient: Tensor, cache: TrainingCache) -> [Tensor?]? { nil }
+
+    public var needsWholeBatch: Bool { false }
+
+    public func assignedParameters(cache: TrainingCache) -> [Int: [Float]] { [:] }
 }
 
 /// A layer's backward pass bound to what its forward pass kept: how a model
@@ -57,6 +69,9 @@ public struct Pullback {
     let run: (Tensor) throws -> (inputGradient: Tensor, parameterGradients: [Tensor])
     /// `parameterGradientSquares` for the same output gradient, when the layer has sparse gradients.
     var squares: ((Tensor) -> [Tensor?]?)? = nil
+    /// The layer's `assignedParameters` from this forward pass: weights the
+    /// step sets to these values instead of passing them to the optimizer.
+    public var assigned: [Int: [Float]] = [:]
 
     public func callAsFunction(_ outputGradient: Tensor) throws -> (inputGradient: Tensor, parameterGradients: [Tensor]) {
         try run(outputGradient)
@@ -68,7 +83,8 @@ extension TrainableLayer {
     public func forwardWithPullback(_ input: Tensor, context: inout TrainingContext) throws -> (output: Tensor, pullback: Pullback) {
         let (output, cache) = try forwardForTraining(input, context: &context)
         return (output, Pullback(run: { try self.backward($0, cache: cache) },
-                                 squares: { self.parameterGradientSquares($0, cache: cache) }))
+                                 squares: { self.parameterGradientSquares($0, cache: cache) },
+                                 assigned: assignedParameters(cache: cache)))
     }
 }
 
