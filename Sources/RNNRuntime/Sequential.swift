@@ -27,6 +27,10 @@ public struct Sequential: Sendable {
     /// The batch size a stateful model is built for (Keras's fixed
     /// `batch_shape[0]`), or nil for a model that takes any batch.
     public let fixedBatchSize: Int?
+    /// The name of the model's input (Keras's InputLayer), kept for writers; nil when unnamed.
+    public var inputName: String?
+    /// True for a chain read from a Functional model, which writers write back as Functional.
+    public var isFunctional = false
 
     /// - Parameter fixedBatchSize: required when a layer carries state
     ///   between calls (a stateful recurrent layer): its state is per batch row.

@@ -58,8 +58,11 @@ enum ModelBuilder {
                         "a stateful batch of \(batch) is more than kerasio's limit of \(ConfigLimits.maximumStatefulBatch)")
                 }
             }
-            return try Sequential(
+            var chain = try Sequential(
                 name: config.name, inputShape: config.inputShape, layers: layers, fixedBatchSize: config.inputBatchSize)
+            chain.isFunctional = config.className != "Sequential"
+            chain.inputName = config.layers.first?.isInputLayer == true ? config.layers[0].name : nil
+            return chain
         } catch let problem as ConfigProblem {
             throw problem.error(file: file)
         } catch let error as RuntimeError {

@@ -24,7 +24,12 @@ enum KerasConfigWriter {
 
     static func modelConfig(_ network: Network, dialect: Dialect) throws -> JSONText {
         switch network {
-        case .sequential(let chain): return try modelConfig(chain, dialect: dialect)
+        case .sequential(let chain):
+            // A Functional chain goes back as Functional, with its input's name (a stateful one as Sequential).
+            if chain.isFunctional, !chain.isStateful, !chain.layers.isEmpty, let graph = try? Graph(chain: chain) {
+                return try FunctionalConfigWriter.modelConfig(graph, dialect: dialect)
+            }
+            return try modelConfig(chain, dialect: dialect)
         case .graph(let graph): return try FunctionalConfigWriter.modelConfig(graph, dialect: dialect)
         }
     }
@@ -74,12 +79,12 @@ enum KerasConfigWriter {
         case .keras2H5:
             config = .object([
                 ("batch_input_shape", batchShape), ("dtype", .string(dtype)), ("sparse", .bool(false)),
-                ("ragged", .bool(false)), ("name", .string("input_1")),
+                ("ragged", .bool(false)), ("name", .string(network.inputName ?? "input_1")),
             ])
         case .keras3H5, .keras3Archive:
             config = .object([
                 ("batch_shape", batchShape), ("dtype", .string(dtype)), ("sparse", .bool(false)),
-                ("ragged", .bool(false)), ("name", .string("input_layer")), ("optional", .bool(false)),
+                ("ragged", .bool(false)), ("name", .string(network.inputName ?? "input_layer")), ("optional", .bool(false)),
             ])
         }
         return wrap("InputLayer", config, inputShape: nil, dialect: dialect)

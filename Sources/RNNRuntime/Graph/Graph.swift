@@ -144,6 +144,14 @@ public struct Graph: Sendable {
         return outputShapes.enumerated().map { index, shape in index < splitCount && main && shape.count >= 2 }
     }
 
+    /// A chain as the graph it is: one input, each layer called once on the one before.
+    public init(chain: Sequential) throws {
+        try self.init(
+            name: chain.name, inputs: [(chain.inputName ?? "input_layer", chain.inputShape)], layers: chain.layers,
+            calls: chain.layers.indices.map { Call(layer: $0, inputs: [$0]) },
+            outputs: [chain.layers.count], outputNames: [chain.layers.last?.name ?? chain.name])
+    }
+
     /// How many nodes call each layer (more than one: a shared layer).
     public var callCounts: [Int] {
         var counts = [Int](repeating: 0, count: layers.count)

@@ -231,13 +231,26 @@ extension Graph {
                 parameterGradients[node.layer] = Self.sum(parameterGradients[node.layer], layerGradients)
             }
         }
+        // Weights a forward pass set itself (BatchNormalization's moving statistics): the last call's.
+        var assignments = [[Int: [Float]]](repeating: [:], count: layers.count)
+        for (index, node) in nodes.enumerated() {
+            if case .single(let pullback) = pass.backward[index] {
+                assignments[node.layer].merge(pullback.assigned) { _, later in later }
+            }
+        }
         optimizer.beginStep()
         var offset = 0
         for index in layers.indices {
             let count = layers[index].parameterSpecs.count
             let gradients = parameterGradients[index] ?? layers[index].parameterSpecs.map { Tensor(zeros: $0.shape) }
             let layerSquares = squares[index] ?? []
+            let assigned = assignments[index]
             let update: (Int, inout [Float]) -> Void = { parameter, values in
+                // Keras's optimizer sees only trainable weights.
+                if let new = assigned[parameter] {
+                    values = new
+                    return
+                }
                 let square = parameter < layerSquares.count ? layerSquares[parameter]?.scalars : nil
                 optimizer.update(parameter: offset + parameter, values: &values, gradient: gradients[parameter].scalars, squares: square)
             }
