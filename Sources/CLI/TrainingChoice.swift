@@ -8,7 +8,8 @@ extension FitCommand.OptimizerName {
     static func lossAndOptimizer(
         loss: String?, optimizer: Self?, learningRate: Float?, model: KerasModel, file: String
     ) throws -> (Loss, any Optimizer) {
-        let stored = try model.trainingConfig.map { try TrainingConfig(json: $0, file: file) }
+        // Read only when it is needed: a Functional model's may name a loss per output.
+        let stored = loss == nil || optimizer == nil ? try model.trainingConfig.map { try TrainingConfig(json: $0, file: file) } : nil
         guard let chosenLoss = loss.flatMap(Loss.init(kerasName:)) ?? stored?.loss else {
             throw KerasIOError(.missingModelConfig, file: file, "has no training_config; pass --loss and --optimizer")
         }
