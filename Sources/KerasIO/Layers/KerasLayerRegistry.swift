@@ -25,6 +25,7 @@ enum KerasLayerRegistry {
         GaussianNoiseConfig.self,
         GaussianDropoutConfig.self,
         ActivityRegularizationConfig.self,
+        Conv1DConfig.self, MaxPooling1DConfig.self, AveragePooling1DConfig.self, GlobalMaxPooling1DConfig.self, GlobalAveragePooling1DConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =
