@@ -32,6 +32,26 @@ struct ConvLayerFixtureTests {
         #expect(model.config.computingLayers.map(\.className) == fixture.layers.filter { $0 != "InputLayer" })
     }
 
+    @Test("one reused workspace predicts every case within 1e-5 of Keras (the allocation-free path)")
+    func reusedWorkspace() throws {
+        let workspace = PredictionWorkspace()
+        for fixture in Fixtures.convLayers {
+            let model = try KerasModel.load(from: Fixtures.path(fixture.model), architecture: fixture.config.map(Fixtures.path))
+            let input = try Fixtures.array(fixture.input)
+            let expected = try Fixtures.array(fixture.expected)
+            let batch = try ModelInput.batch(fromArray: input.shape, values: input.values, for: model, file: fixture.input)
+            var output = [Float](repeating: .nan, count: expected.values.count)
+            try batch.scalars.withUnsafeBufferPointer { x in
+                try output.withUnsafeMutableBufferPointer { y in
+                    try model.predict(x, shape: batch.shape, into: y, workspace: workspace)
+                }
+            }
+            let mismatch = Agreement.mismatch(
+                output, expected: expected.values, tolerance: FixturePredictionTests.tolerance, what: "\(fixture.dir)/\(fixture.name)")
+            #expect(mismatch == nil, "\(mismatch ?? "")")
+        }
+    }
+
     /// The legacy .h5 entries (each case once).
     static let writable = Fixtures.convLayers.filter { ($0.format ?? "legacy-h5") == "legacy-h5" }
 
