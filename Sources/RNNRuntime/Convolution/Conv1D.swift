@@ -142,11 +142,18 @@ public struct Conv1D: Layer, WeightHolding {
     ) {
         let out = window.outputSteps(steps), left = window.leftPadding(steps)
         let width = groupChannels, channelOffset = group * width
+        let contiguous = dilationRate == 1 && groups == 1
         var row = columns
         for sample in 0..<batch {
             let source = x + sample * steps * inputChannels + channelOffset
             for t in 0..<out {
                 let first = t * strides - left
+                // Undilated and ungrouped, a window inside the input is one contiguous run.
+                if contiguous && first >= 0 && first + kernelSize <= steps {
+                    row.update(from: source + first * inputChannels, count: rowLength)
+                    row += rowLength
+                    continue
+                }
                 for tap in 0..<kernelSize {
                     let step = first + tap * dilationRate
                     let target = row + tap * width

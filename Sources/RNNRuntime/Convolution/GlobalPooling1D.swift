@@ -53,14 +53,43 @@ public struct GlobalPooling1D: Layer {
         _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
         into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
     ) {
-        pool(input, batch: batch, sampleShape: sampleShape, mask: nil, into: output) { _, _ in }
+        forward(input, batch: batch, sampleShape: sampleShape, context: .none, into: output, workspace: workspace)
     }
 
     public func forward(
         _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int], context: SequenceContext,
         into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
     ) {
-        pool(input, batch: batch, sampleShape: sampleShape, mask: mode == .average ? context.mask : nil, into: output) { _, _ in }
+        let mask = mode == .average ? context.mask : nil
+        guard dataFormat == .channelsLast else {
+            pool(input, batch: batch, sampleShape: sampleShape, mask: mask, into: output) { _, _ in }
+            return
+        }
+        // Channels last: steps are contiguous rows of channels, so the inner
+        // loop runs over channels and vectorizes.
+        let steps = sampleShape[0], channels = sampleShape[1]
+        for sample in 0..<batch {
+            let x = input + sample * steps * channels, y = output + sample * channels
+            switch mode {
+            case .max:
+                y.update(from: x, count: channels)
+                for step in 1..<max(steps, 1) {
+                    let row = x + step * channels
+                    for c in 0..<channels where row[c] > y[c] || row[c] != row[c] { y[c] = row[c] }
+                }
+            case .average:
+                y.update(repeating: 0, count: channels)
+                var kept: Float = 0
+                for step in 0..<steps where mask.map({ $0[sample * steps + step] != 0 }) ?? true {
+                    let row = x + step * channels
+                    for c in 0..<channels { y[c] += row[c] }
+                    kept += 1
+                }
+                // 0/0 = NaN for a sample masked throughout, as in Keras.
+                let count = mask == nil ? Float(steps) : kept
+                for c in 0..<channels { y[c] /= count }
+            }
+        }
     }
 
     /// The pass; `mask` is `(batch, steps)` (average only); `chosen(output,

@@ -66,10 +66,39 @@ public struct Pooling1D: Layer {
         _ input: UnsafePointer<Float>, batch: Int, sampleShape: [Int],
         into output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
     ) {
-        pool(input, batch: batch, sampleShape: sampleShape, into: output) { _, _ in }
+        guard dataFormat == .channelsLast else {
+            pool(input, batch: batch, sampleShape: sampleShape, into: output) { _, _ in }
+            return
+        }
+        // Channels last: each window step is a contiguous row of channels,
+        // so the inner loop runs over channels and vectorizes.
+        let steps = sampleShape[0], channels = sampleShape[1]
+        let out = window.outputSteps(steps), left = window.leftPadding(steps)
+        for sample in 0..<batch {
+            let x = input + sample * steps * channels
+            for t in 0..<out {
+                let first = max(t * strides - left, 0), last = min(t * strides - left + poolSize, steps)
+                let y = output + (sample * out + t) * channels
+                y.update(from: x + first * channels, count: channels)
+                for step in first + 1..<max(last, first + 1) {
+                    let row = x + step * channels
+                    switch mode {
+                    case .max:
+                        // A NaN wins, as in the tracking pass below.
+                        for c in 0..<channels where row[c] > y[c] || row[c] != row[c] { y[c] = row[c] }
+                    case .average:
+                        for c in 0..<channels { y[c] += row[c] }
+                    }
+                }
+                if mode == .average {
+                    let scale = 1 / Float(last - first)
+                    for c in 0..<channels { y[c] *= scale }
+                }
+            }
+        }
     }
 
-    /// The pass itself; `chosen(outputIndex, inputIndex)` is told, for max
+    /// The pass for any data format, slower; `chosen(outputIndex, inputIndex)` is told, for max
     /// pooling, which input each output came from (the first of equal maxima,
     /// as TensorFlow's gradient picks one).
     func pool(
