@@ -75,7 +75,7 @@ public struct GlobalPooling1D: Layer {
                 y.update(from: x, count: channels)
                 for step in 1..<max(steps, 1) {
                     let row = x + step * channels
-                    for c in 0..<channels where row[c] > y[c] || row[c] != row[c] { y[c] = row[c] }
+                    Pooling1D.maximum(row, into: y, count: channels)
                 }
             case .average:
                 y.update(repeating: 0, count: channels)

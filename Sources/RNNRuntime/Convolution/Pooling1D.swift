@@ -82,11 +82,9 @@ public struct Pooling1D: Layer {
                 y.update(from: x + first * channels, count: channels)
                 for step in first + 1..<max(last, first + 1) {
                     let row = x + step * channels
-                    switch mode {
-                    case .max:
-                        // A NaN wins, as in the tracking pass below.
-                        for c in 0..<channels where row[c] > y[c] || row[c] != row[c] { y[c] = row[c] }
-                    case .average:
+                    if mode == .max {
+                        Self.maximum(row, into: y, count: channels)
+                    } else {
                         for c in 0..<channels { y[c] += row[c] }
                     }
                 }
@@ -95,6 +93,16 @@ public struct Pooling1D: Layer {
                     for c in 0..<channels { y[c] *= scale }
                 }
             }
+        }
+    }
+
+    /// `y = max(y, row)` element by element, a NaN winning (as in the
+    /// tracking pass below); a select, not a branch, so it vectorizes.
+    @inline(__always)
+    static func maximum(_ row: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for c in 0..<count {
+            let value = row[c], current = y[c]
+            y[c] = value > current || value != value ? value : current
         }
     }
 
