@@ -124,6 +124,13 @@ enum Fixtures {
         return part.fixtures.map { $0.under("norm_layers") }
     }()
 
+    /// The Conv1D and 1D pooling fixtures (`generate_conv_layers.py`), paths relative to `fixtures/`.
+    static let convLayers: [Entry] = {
+        guard let data = FileManager.default.contents(atPath: path("conv_layers/manifest.json")),
+              let part = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+        return part.fixtures.map { $0.under("conv_layers") }
+    }()
+
     static func entry(_ dir: String, _ name: String) throws -> Entry {
         try #require(all.first { $0.dir == dir && $0.name == name }, "fixture \(dir)/\(name) is in the manifest")
     }

@@ -38,6 +38,11 @@ enum KerasLayerRegistry {
         NestedModelConfig<ModelClassKind>.self,
         BatchNormalizationConfig.self,
         LayerNormalizationConfig.self,
+        Conv1DConfig.self,
+        MaxPooling1DConfig.self,
+        AveragePooling1DConfig.self,
+        GlobalMaxPooling1DConfig.self,
+        GlobalAveragePooling1DConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =

@@ -3,9 +3,13 @@
 /// random streams cannot be reproduced outside TensorFlow).
 public enum Initializers {
     /// `GlorotUniform`: U(-limit, limit), limit = √(6 / (fan_in + fan_out)),
-    /// for a 2-D kernel fan_in = rows, fan_out = columns.
+    /// for a 2-D kernel fan_in = rows, fan_out = columns; for a convolution
+    /// kernel `(taps..., in, out)` both are multiplied by the taps (Keras's
+    /// `compute_fans`).
     public static func glorotUniform(_ shape: [Int], random: inout RandomSource) -> Tensor {
-        let fanIn = Float(shape.first ?? 1), fanOut = Float(shape.last ?? 1)
+        let taps = Float(shape.count > 2 ? shape.dropLast(2).reduce(1, *) : 1)
+        let fanIn = taps * Float(shape.count >= 2 ? shape[shape.count - 2] : shape.first ?? 1)
+        let fanOut = taps * Float(shape.last ?? 1)
         let limit = (6 / (fanIn + fanOut)).squareRoot()
         let values = (0..<shape.reduce(1, *)).map { _ in (random.uniform() * 2 - 1) * limit }
         return Tensor(uncheckedShape: shape, scalars: values)
