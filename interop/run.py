@@ -48,17 +48,34 @@ if os.path.exists(recurrent_manifest):
         entry["dir"] = "recurrent/" + entry["dir"]
         manifest["fixtures"].append(entry)
 # The layer families with their own generators (each with its own manifest,
-# paths relative to its directory): every legacy .h5 of both generations
-# (each case once; the other formats' readers and writers are shared with
-# the layers above). Functional fixtures list several inputs and outputs.
+# paths relative to its directory), legacy .h5 files only (the other formats'
+# readers and writers are shared with the layers above):
+# - sequence_layers: every case of both generations;
+# - functional (several inputs and outputs): every Keras 3 case, each graph
+#   shape once (tf.keras's cases are the same graphs);
+# - conv_layers, shape_layers, norm_layers: one Keras 3 case per combination
+#   of layer classes, so that each class's config is loaded by both Kerases
+#   (every option's round trip is checked by the Swift tests); all of them
+#   would add several minutes to the test command.
 LAYER_FAMILIES = ("sequence_layers", "conv_layers", "shape_layers", "norm_layers", "functional")
 for family in LAYER_FAMILIES:
     family_manifest = os.path.join(FIXTURES, family, "manifest.json")
     if not os.path.exists(family_manifest):
         continue
+    seen_classes = set()
     for entry in json.load(open(family_manifest)).get("fixtures", []):
         if entry.get("format", "legacy-h5") != "legacy-h5":
             continue
+        if family != "sequence_layers":
+            # Keras 3 cannot reload its own legacy .h5 of some models (mask
+            # operation nodes; LayerNormalization over two axes): kerasio's
+            # Functional files leave the mask nodes out, so those still count.
+            if entry["dir"] != "keras3" or (entry.get("keras_cannot_reload_h5") and family != "functional"):
+                continue
+            classes = tuple(entry.get("layers", []))
+            if family != "functional" and classes in seen_classes:
+                continue
+            seen_classes.add(classes)
         entry = dict(entry)
         for key in ("model", "input", "expected", "config"):
             if entry.get(key):
@@ -98,7 +115,8 @@ def convert(fixture):
         case_id = "%s/%s -> %s (Keras %d)" % (fixture["dir"], fixture["name"], extension, keras)
         if written.returncode != 0:
             # Keras 2 and 3 define hard_sigmoid differently: kerasio refuses rather than change the numbers.
-            if "hard_sigmoid" in written.stderr and keras != generation:
+            # tf.keras has no LayerNormalization(rms_scaling=True): refused, not changed.
+            if "hard_sigmoid" in written.stderr and keras != generation or "rms_scaling" in written.stderr and keras == 2:
                 skipped.append(case_id)
                 continue
             failures.append("%s: kerasio convert failed: %s" % (case_id, written.stderr.strip()))
