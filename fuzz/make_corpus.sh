@@ -6,7 +6,8 @@
 # writes OUTDIR/model (the .h5, .keras and .weights.h5 models of
 # fixtures/keras3, fixtures/keras2, fixtures/training, the LSTM and GRU ones
 # of fixtures/recurrent and fixtures/recurrent_training, the sequence-layer
-# models of fixtures/sequence_layers and sequence_training, and everything in
+# models of fixtures/sequence_layers and sequence_training, the Functional
+# graphs of fixtures/functional, the conv, shape and norm layer models, and everything in
 # fixtures/bad), OUTDIR/npy (every .npy of the fixtures) and OUTDIR/csv
 # (a few small tables written here, plus data/monthly-sunspots.csv).
 # Files over 200 KB are skipped: libFuzzer mutates small inputs faster, and
@@ -43,7 +44,11 @@ copy model "$root"/fixtures/keras3/*.h5 "$root"/fixtures/keras3/*.keras \
            "$root"/fixtures/recurrent_training/*.initial.h5 \
            "$root"/fixtures/sequence_layers/keras3/*.h5 "$root"/fixtures/sequence_layers/keras3/*.keras \
            "$root"/fixtures/sequence_layers/keras2/*.h5 \
-           "$root"/fixtures/sequence_training/keras3/*.initial.h5
+           "$root"/fixtures/sequence_training/keras3/*.initial.h5 \
+           "$root"/fixtures/functional/keras3/*.h5 "$root"/fixtures/functional/keras3/*.keras \
+           "$root"/fixtures/functional/keras2/*.h5 \
+           "$root"/fixtures/conv_layers/keras3/*.h5 "$root"/fixtures/shape_layers/keras3/*.h5 \
+           "$root"/fixtures/norm_layers/keras3/*.h5 "$root"/fixtures/norm_layers/keras2/*.h5
 copy npy "$root"/fixtures/*/*.npy "$root"/fixtures/recurrent/keras3/lstm_default*.npy \
          "$root"/fixtures/sequence_layers/keras3/embedding_mask_zero_true_lstm*.npy
 copy csv "$root"/data/*.csv
