@@ -52,6 +52,8 @@ struct GraphTopology: Sendable, Equatable {
         // Pending calls, made ready as their inputs appear (Kahn's order, linear overall).
         var pending: [(call: Call, missing: Int)] = []
         var waiting: [TensorReference: [Int]] = [:]
+        // The awaited tensors of each (layer, node), so a finished call wakes its readers without a scan.
+        var awaited: [NodeKey: [TensorReference]] = [:]
         var available = Set<TensorReference>()
         var ready: [Int] = []
         var inputs: [Int] = []
@@ -80,7 +82,10 @@ struct GraphTopology: Sendable, Equatable {
                 let index = pending.count
                 let missing = Set(references).filter { !available.contains($0) }
                 pending.append((Call(layer: position, node: node, inputs: references), missing.count))
-                for reference in missing { waiting[reference, default: []].append(index) }
+                for reference in missing {
+                    if waiting[reference] == nil { awaited[NodeKey(layer: reference.layer, node: reference.node), default: []].append(reference) }
+                    waiting[reference, default: []].append(index)
+                }
                 if missing.isEmpty { ready.append(index) }
             }
         }
@@ -94,9 +99,9 @@ struct GraphTopology: Sendable, Equatable {
             let name = rawLayers[kept[call.layer]].member("name")?.string ?? ""
             // A call's outputs: any tensor index of this node becomes available.
             let node = call.node + nodeOffsets[call.layer]
-            for (reference, readers) in waiting where reference.layer == name && reference.node == node {
+            for reference in awaited[NodeKey(layer: name, node: node)] ?? [] {
                 guard available.insert(reference).inserted else { continue }
-                for reader in readers {
+                for reader in waiting[reference] ?? [] {
                     pending[reader].missing -= 1
                     if pending[reader].missing == 0 { ready.append(reader) }
                 }
@@ -119,6 +124,11 @@ struct GraphTopology: Sendable, Equatable {
             throw problem("output layer \(ConfigText.quoted(output.layer)) is not among the layers")
         }
         return GraphTopology(calls: order, nodeOffsets: nodeOffsets, inputLayers: inputs, outputs: outputs)
+    }
+
+    private struct NodeKey: Hashable {
+        let layer: String
+        let node: Int
     }
 
     private static func problem(_ detail: String) -> ConfigProblem {

@@ -17,13 +17,33 @@ struct NestedModelConfig<Kind: NestedModelKind>: KerasLayerMapping, Equatable {
     let name: String
     let model: ModelConfig
 
+    /// Models inside models inside models...: each level is built while
+    /// its parent is planned, so the depth is bounded.
+    static var maximumDepth: Int { 8 }
+
     init(_ c: ConfigFields) throws {
         name = c.place.name ?? Self.nameBase
+        if Self.nestingDepth(c.object) > Self.maximumDepth {
+            throw c.problem(.unsupportedOption, "nests models more than \(Self.maximumDepth) deep, kerasio's limit")
+        }
         do {
             model = try ModelConfig(className: Kind.className, body: c.object, buildConfig: nil, keepsGraph: Kind.isFunctional)
         } catch let problem as ConfigProblem {
             throw ConfigProblem(kind: problem.kind, detail: "in nested model \(ConfigText.quoted(name)): \(problem.detail)")
         }
+    }
+
+    /// How many levels of models a model config's body holds (1: none inside).
+    private static func nestingDepth(_ body: ConfigJSON.Value, level: Int = 1) -> Int {
+        guard level <= maximumDepth else { return level }
+        var deepest = level
+        for layer in body.member("layers")?.elements ?? [] {
+            let className = layer.member("class_name")?.string ?? ""
+            guard ["Functional", "Sequential", "Model"].contains(className), let inner = layer.member("config") else { continue }
+            deepest = max(deepest, nestingDepth(inner, level: level + 1))
+            if deepest > maximumDepth { break }
+        }
+        return deepest
     }
 
     /// A first layer's input shape, when a Sequential starts with a nested model.
