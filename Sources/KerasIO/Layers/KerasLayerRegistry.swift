@@ -25,6 +25,13 @@ enum KerasLayerRegistry {
         GaussianNoiseConfig.self,
         GaussianDropoutConfig.self,
         ActivityRegularizationConfig.self,
+        FlattenConfig.self,
+        ReshapeConfig.self,
+        PermuteConfig.self,
+        RepeatVectorConfig.self,
+        Cropping1DConfig.self,
+        ZeroPadding1DConfig.self,
+        UpSampling1DConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =
