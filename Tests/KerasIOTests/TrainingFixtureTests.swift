@@ -58,6 +58,8 @@ struct TrainingFixtureTests {
     /// Bidirectional, TimeDistributed, Embedding, Masking and the activation
     /// layers (`generate_sequence_training.py`), in the same schema.
     static let sequenceManifestPath = Fixtures.path("sequence_training/manifest.json")
+    /// The reshaping layers in recurrent models (`generate_shape_training.py`), in the same schema.
+    static let shapeManifestPath = Fixtures.path("shape_training/manifest.json")
 
     static func cases(in path: String) -> [Case] {
         guard let data = FileManager.default.contents(atPath: path),
@@ -68,7 +70,8 @@ struct TrainingFixtureTests {
     static let simpleCases = cases(in: manifestPath)
     static let recurrentCases = cases(in: recurrentManifestPath)
     static let sequenceCases = cases(in: sequenceManifestPath)
-    static let cases = simpleCases + recurrentCases + sequenceCases
+    static let shapeCases = cases(in: shapeManifestPath)
+    static let cases = simpleCases + recurrentCases + sequenceCases + shapeCases
 
     /// The manifest's `cases` list only (other keys are free-form).
     static func casesOnly(_ data: Data) -> Data {
