@@ -131,6 +131,15 @@ enum Fixtures {
         return part.fixtures.map { $0.under("conv_layers") }
     }()
 
+    /// The reshaping-layer fixtures (`generate_shape_layers.py`: Flatten,
+    /// Reshape, Permute, RepeatVector, Cropping1D, ZeroPadding1D,
+    /// UpSampling1D), paths relative to `fixtures/`.
+    static let shapeLayers: [Entry] = {
+        guard let data = FileManager.default.contents(atPath: path("shape_layers/manifest.json")),
+              let part = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+        return part.fixtures.map { $0.under("shape_layers") }
+    }()
+
     static func entry(_ dir: String, _ name: String) throws -> Entry {
         try #require(all.first { $0.dir == dir && $0.name == name }, "fixture \(dir)/\(name) is in the manifest")
     }

@@ -60,6 +60,8 @@ struct TrainingFixtureTests {
     static let sequenceManifestPath = Fixtures.path("sequence_training/manifest.json")
     /// BatchNormalization and LayerNormalization (`generate_norm_training.py`), in the same schema.
     static let normManifestPath = Fixtures.path("norm_training/manifest.json")
+    /// The reshaping layers in recurrent models (`generate_shape_training.py`), in the same schema.
+    static let shapeManifestPath = Fixtures.path("shape_training/manifest.json")
 
     static func cases(in path: String) -> [Case] {
         guard let data = FileManager.default.contents(atPath: path),
@@ -71,7 +73,8 @@ struct TrainingFixtureTests {
     static let recurrentCases = cases(in: recurrentManifestPath)
     static let sequenceCases = cases(in: sequenceManifestPath)
     static let normCases = cases(in: normManifestPath)
-    static let cases = simpleCases + recurrentCases + sequenceCases + normCases
+    static let shapeCases = cases(in: shapeManifestPath)
+    static let cases = simpleCases + recurrentCases + sequenceCases + normCases + shapeCases
 
     /// The manifest's `cases` list only (other keys are free-form).
     static func casesOnly(_ data: Data) -> Data {

@@ -43,6 +43,13 @@ enum KerasLayerRegistry {
         AveragePooling1DConfig.self,
         GlobalMaxPooling1DConfig.self,
         GlobalAveragePooling1DConfig.self,
+        FlattenConfig.self,
+        ReshapeConfig.self,
+        PermuteConfig.self,
+        RepeatVectorConfig.self,
+        Cropping1DConfig.self,
+        ZeroPadding1DConfig.self,
+        UpSampling1DConfig.self,
     ]
 
     private static let byClassName: [String: any KerasLayerMapping.Type] =
