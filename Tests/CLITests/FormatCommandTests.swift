@@ -44,7 +44,7 @@ struct FormatCommandTests {
             ["import", CLI.fixture("bad/not_a_zip.keras")],
             ["import", CLI.fixture("keras3/sunspots.weights.h5")],
             ["import", CLI.fixture("keras3/sunspots.h5"), "--config", CLI.fixture("keras3/sunspots.json")],
-            ["import", CLI.fixture("bad/functional_branches.h5")],
+            ["import", CLI.fixture("functional/keras3/lambda.h5")],
           ])
     func oneLineErrors(_ arguments: [String]) throws {
         let result = try CLI.run(arguments)

@@ -76,19 +76,27 @@ struct BadModelFileTests {
         #expect(error.detail.contains("not valid JSON"))
     }
 
-    @Test("files once refused for their layers now load and predict (Bidirectional, Embedding, stateful)")
+    @Test("files once refused for their layers or graphs now load and predict (Bidirectional, Embedding, stateful, Functional graphs)")
     func nowSupported() throws {
         let manifest = try #require(Fixtures.manifest)
         let entries = manifest.bad.filter { $0.nowSupported != nil }
-        #expect(entries.map(\.file).sorted() == ["bad/bidirectional.h5", "bad/embedding.h5", "bad/stateful.h5"])
+        #expect(entries.map(\.file).sorted() == [
+            "bad/bidirectional.h5", "bad/embedding.h5", "bad/functional_branches.h5", "bad/functional_branches.keras",
+            "bad/functional_shared_layer.h5", "bad/functional_two_inputs.h5", "bad/functional_two_outputs.h5", "bad/stateful.h5",
+        ])
         for entry in entries {
             let model = try KerasModel.load(from: Fixtures.path(entry.file))
-            // Shapes first; the numbers are checked against Keras by the sequence-layer fixtures.
+            // Shapes first; the numbers are checked against Keras by the sequence-layer and functional fixtures.
             let batch = model.network.fixedBatchSize ?? 3
-            let sample = model.inputShape.map { $0 ?? 4 }
-            let input = try Tensor(shape: [batch] + sample, scalars: [Float](repeating: 1, count: batch * sample.reduce(1, *)))
-            let output = try model.predict(input)
-            #expect(output.shape[0] == batch && output.scalars.allSatisfy(\.isFinite), "\(entry.file)")
+            let inputs = try model.network.inputShapes.map { shape in
+                let sample = shape.map { $0 ?? 4 }
+                return try Tensor(shape: [batch] + sample, scalars: [Float](repeating: 1, count: batch * sample.reduce(1, *)))
+            }
+            let outputs = try model.predict(inputs)
+            #expect(outputs.count == model.network.outputShapes.count, "\(entry.file)")
+            for output in outputs {
+                #expect(output.shape[0] == batch && output.scalars.allSatisfy(\.isFinite), "\(entry.file)")
+            }
         }
     }
 
@@ -96,13 +104,13 @@ struct BadModelFileTests {
     func severalUnsupported() throws {
         let config = #"{"class_name": "Sequential", "config": {"name": "s", "layers": ["#
             + #"{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 2]}},"#
-            + #"{"class_name": "Conv1D", "config": {"name": "conv"}}, {"class_name": "LSTM", "config": {"units": 2}},"#
+            + #"{"class_name": "Conv3D", "config": {"name": "conv"}}, {"class_name": "LSTM", "config": {"units": 2}},"#
             + #"{"class_name": "Conv2D", "config": {"name": "flat"}}]}}"#
         let error = try #require(throws: KerasIOError.self) {
             _ = try ModelConfig.decode(json: config, generation: .keras3, file: "m.h5")
         }
         #expect(error.kind == .unsupportedLayer)
-        #expect(error.detail.hasPrefix("unsupported layer classes Conv1D (layer 'conv', layers[1]), Conv2D (layer 'flat', layers[3])"))
+        #expect(error.detail.hasPrefix("unsupported layer classes Conv3D (layer 'conv', layers[1]), Conv2D (layer 'flat', layers[3])"))
         #expect(error.detail.hasSuffix("kerasio supports \(LayerConfig.supportedClasses.count) layer classes (`kerasio layers` lists them)"))
         #expect(!error.detail.contains("\n"))
     }

@@ -257,7 +257,7 @@ struct HostileConfigTests {
             (#"{"class_name": "Dense", "config": {"units": 2, "use_bias": 1}}"#, "layer 'dense' (Dense, layers[1]): use_bias must be true or false, found 1"),
             (#"{"class_name": "Dropout", "config": {"rate": 1.5}}"#, "layer 'dropout' (Dropout, layers[1]): rate must be from 0 to 1, found 1.5"),
             (#"{"class_name": "Dropout", "config": {}}"#, "layer 'dropout' (Dropout, layers[1]): has no rate (a number from 0 to 1)"),
-            (#"{"class_name": "Conv1D", "config": {"name": "conv1d"}}"#, "layer 'conv1d' (layers[1]): unsupported layer class Conv1D; kerasio supports \(LayerConfig.supportedClasses.count) layer classes (`kerasio layers` lists them)"),
+            (#"{"class_name": "Conv2D", "config": {"name": "conv2d"}}"#, "layer 'conv2d' (layers[1]): unsupported layer class Conv2D; kerasio supports \(LayerConfig.supportedClasses.count) layer classes (`kerasio layers` lists them)"),
             (#"{"class_name": "LSTM", "config": {"name": "lstm"}}"#, "layer 'lstm' (LSTM, layers[1]): has no units"),
             (#"{"class_name": "GRU", "config": {"units": 2, "stateful": true}}"#, "layer 'gru' (GRU, layers[1]): stateful=True needs the batch size fixed in the input shape (batch_shape), as Keras requires"),
             (#"{"class_name": "LSTM", "config": {"units": 2, "implementation": 3}}"#, "layer 'lstm' (LSTM, layers[1]): implementation=3; Keras's LSTM has implementations 1 and 2"),

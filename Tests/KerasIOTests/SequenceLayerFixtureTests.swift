@@ -60,6 +60,9 @@ struct SequenceLayerFixtureTests {
     struct Refusal: Decodable {
         let file: String
         let why: String
+        let input: String?
+        let kerasOutputs: [String]?
+        enum CodingKeys: String, CodingKey { case file, why, input, kerasOutputs = "keras_outputs" }
     }
 
     static let refusals: [Refusal] = {
@@ -69,14 +72,23 @@ struct SequenceLayerFixtureTests {
         return part.refusals ?? []
     }()
 
-    @Test("models Keras runs and kerasio cannot (Bidirectional merge_mode=None) are refused in one line naming the option")
-    func refused() throws {
+    /// Refused until issue 15 (graphs): now each predicts both of Keras's outputs.
+    @Test("Bidirectional(merge_mode=None) models give Keras's two outputs")
+    func mergeModeNone() throws {
         #expect(Self.refusals.count >= 4)
         for refusal in Self.refusals {
-            let path = Fixtures.path("sequence_layers/\(refusal.file)")
-            let error = try #require(throws: KerasIOError.self, "\(refusal.file)") { _ = try KerasModel.load(from: path) }
-            #expect(error.detail.contains("merge_mode=None"), "\(refusal.file): \(error.detail)")
-            #expect(error.kind == .unsupportedOption && !error.detail.contains("\n"))
+            let model = try KerasModel.load(from: Fixtures.path("sequence_layers/\(refusal.file)"))
+            let input = try Fixtures.array("sequence_layers/\(try #require(refusal.input))")
+            let outputs = try model.predict([try Tensor(shape: input.shape, scalars: input.values)])
+            let expected = try #require(refusal.kerasOutputs)
+            #expect(outputs.count == expected.count)
+            for (output, path) in zip(outputs, expected) {
+                let reference = try Fixtures.array("sequence_layers/\(path)")
+                let mismatch = Agreement.mismatch(
+                    output.scalars, shape: output.shape, expected: reference.values, expectedShape: reference.shape,
+                    tolerance: FixturePredictionTests.tolerance, what: "\(refusal.file) \(path)")
+                #expect(mismatch == nil, "\(mismatch ?? "")")
+            }
         }
     }
 }
