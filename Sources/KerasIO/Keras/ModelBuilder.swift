@@ -28,13 +28,7 @@ enum ModelBuilder {
                 index += 1
                 let place = config.place(ofComputingLayer: index - 1)
                 let planned = try plan(layerConfig, inputShape: shape, at: place)
-                let (sum, overflow) = total.addingReportingOverflow(planned.weights)
-                guard !overflow, sum <= ConfigLimits.maximumModelParameters else {
-                    throw ConfigProblem(
-                        .unsupportedOption, at: place,
-                        "with this layer the model has more than kerasio's limit of \(ConfigLimits.maximumModelParameters) weights")
-                }
-                total = sum
+                try count(planned.weights, into: &total, at: place)
                 if index > 1, type(of: layerConfig.mapping).inputDType != nil {
                     throw ConfigProblem(
                         .unsupportedOption, at: place,
@@ -76,22 +70,20 @@ enum ModelBuilder {
     /// (from its mapping), or why it cannot take that input or is too large.
     static func plan(_ config: LayerConfig, inputShape: [Int?], at place: ConfigPlace) throws -> LayerPlan {
         let planned = try config.mapping.plan(inputShape: inputShape, at: place)
-        let output = planned.outputShape
         // The output of one sample, where fixed, is bounded like the input's.
-        var elements = 1, axis = 0
-        while axis < output.count {
-            defer { axis += 1 }
-            guard let length = output[axis] else { continue }
-            let (product, overflow) = elements.multipliedReportingOverflow(by: length)
-            guard !overflow, product <= ConfigLimits.maximumSampleElements else {
-                throw ConfigProblem(
-                    .unsupportedOption, at: place,
-                    "its output \(ConfigText.shape([nil] + output)) has more than kerasio's limit of "
-                        + "\(ConfigLimits.maximumSampleElements) values per sample")
-            }
-            elements = product
-        }
+        try boundElements(planned.outputShape, at: place)
         return planned
+    }
+
+    /// Adds a layer's weights to the model's count, refusing more than kerasio's limit.
+    private static func count(_ weights: Int, into total: inout Int, at place: ConfigPlace) throws {
+        let (sum, overflow) = total.addingReportingOverflow(weights)
+        guard !overflow, sum <= ConfigLimits.maximumModelParameters else {
+            throw ConfigProblem(
+                .unsupportedOption, at: place,
+                "with this layer the model has more than kerasio's limit of \(ConfigLimits.maximumModelParameters) weights")
+        }
+        total = sum
     }
 
     /// A Functional model's graph: one runtime layer per config layer (made
@@ -131,13 +123,7 @@ enum ModelBuilder {
                         throw ConfigProblem(.invalidConfig, at: place, "an InputLayer cannot be called on a tensor")
                     }
                     let planned = try plan(layerConfig, inputShape: inputShape, at: place)
-                    let (sum, overflow) = total.addingReportingOverflow(planned.weights)
-                    guard !overflow, sum <= ConfigLimits.maximumModelParameters else {
-                        throw ConfigProblem(
-                            .unsupportedOption, at: place,
-                            "with this layer the model has more than kerasio's limit of \(ConfigLimits.maximumModelParameters) weights")
-                    }
-                    total = sum
+                    try count(planned.weights, into: &total, at: place)
                     let features = inputShape.last.flatMap { $0 } ?? 0
                     runtimeIndex[call.layer] = layers.count
                     layers.append(try layerConfig.mapping.makeLayer(features: features, generation: generation, at: place))
