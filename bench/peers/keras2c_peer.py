@@ -12,7 +12,8 @@ the driver (its own process; one sample per call, one thread).
 
 keras2c's C library (include/k2c_*.c) is not in its PyPI package (2.0 ships
 only the Python converter): KERAS2C_INCLUDE must name a keras2c checkout's
-include/ directory, else every cell says FAILED with that reason. keras2c
+include/ directory, else every cell says FAILED with that reason (issue 15's
+c also needs its k2c_convolution_layers.c and k2c_pooling_layers.c). keras2c
 loops forever on a Keras 3 Sequential model, so it is given a Functional
 copy with the same layers (same weights). Weights are heap arrays
 (malloc=True): with malloc=False keras2c re-initialises every weight array
