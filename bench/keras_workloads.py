@@ -8,7 +8,7 @@ engine's, in its own process per thread count (bench/peers/engine.py).
 
 Usage:
   keras_workloads.py make --data data/monthly-sunspots.csv --work DIR [--reps 5]
-                          [--only t,s,l,g,k,st,x,mem]
+                          [--only t,s,l,g,k,st,x,c,mem]
       writes DIR/M.h5 for each model M, M_one.npy (the one-sample latency
       input), x50.npy / y50.npy (4096 x 50 x 8 inputs, 4096 x 1 targets),
       keras_M_one.npy / keras_M_pred.npy (Keras's predictions), the fit
@@ -48,6 +48,10 @@ Workloads (short names as BENCH_ONLY takes them):
       x_ids.npy: 4096 x 200 random ids in [1, 20000), each row right-padded
       with 0s after a random length in [20, 200] (a quarter full length);
       x_one.npy its first row; keras_x_one.npy / keras_x_pred.npy
+  c   issue 15's convolutional model: Conv1D(64, 5) + MaxPooling1D +
+      LSTM(64) + Dense(1) on 200 x 8 (valid padding: 196 conv steps, 98
+      LSTM steps); c_x.npy: CONV_SAMPLES x 200 x 8 standard normal inputs,
+      c_one.npy its first row; keras_c_one.npy / keras_c_pred.npy
   mem the tutorial's model (t.h5, untrained) on 100,000 and 1,000,000
       random 12 x 1 samples (mem_1m.npy, mem_3m.npy); Keras predicts the
       first MEM_CHECK rows of the 1M file (keras_mem_pred.npy)
@@ -62,9 +66,11 @@ from sunspot_windows import sunspot_windows
 
 SEED = 1
 SAMPLES, STEPS, FEATURES, UNITS = 4096, 50, 8, 128
-WORKLOADS = ("t", "s", "l", "g", "k", "st", "x", "mem")
+WORKLOADS = ("t", "s", "l", "g", "k", "st", "x", "c", "mem")
 ST_STEPS, ST_UNITS = 50, 64
 TEXT_SAMPLES, TEXT_STEPS, TEXT_VOCAB, TEXT_DIM, TEXT_UNITS = 4096, 200, 20000, 128, 64
+# c: 2048 samples (8 batches of 256) keep its Keras and keras2c timings short
+CONV_SAMPLES, CONV_STEPS, CONV_FILTERS, CONV_KERNEL, CONV_UNITS = 2048, 200, 64, 5, 64
 ALIASES = {"w1": "t", "w2": "t", "w3": "s", "w4": "s", "w6": "l", "w7": "g"}
 MEM_SIZES = {"mem_1m.npy": 1_000_000, "mem_3m.npy": 3_000_000}
 MEM_CHECK = 1000
@@ -135,6 +141,8 @@ def make(data_path, work, reps, only=WORKLOADS):
         make_stream(np, keras, work, out, save, x)
     if "x" in only:
         make_text(np, keras, work, out, save)
+    if "c" in only:
+        make_conv(np, keras, work, out, save)
 
     with open(os.path.join(work, "keras.json"), "w") as f:
         json.dump(out, f, indent=1)
@@ -253,6 +261,24 @@ def make_text(np, keras, work, out, save):
     save("keras_x_pred.npy", model.predict(ids, batch_size=256, verbose=0))
     out["x_shape"] = list(ids.shape)
     out["x_mean_length"] = float(lengths.mean())
+
+
+def make_conv(np, keras, work, out, save):
+    """Workload c: c.h5 (Conv1D(64, 5) + MaxPooling1D + LSTM(64) + Dense(1),
+    Keras's defaults otherwise, seed SEED), c_x.npy / c_one.npy and Keras's
+    predictions keras_c_one.npy (model(x)) and keras_c_pred.npy (predict, batch 256)."""
+    keras.utils.set_random_seed(SEED)
+    L = keras.layers
+    model = keras.Sequential([keras.Input((CONV_STEPS, FEATURES)), L.Conv1D(CONV_FILTERS, CONV_KERNEL),
+                              L.MaxPooling1D(), L.LSTM(CONV_UNITS), L.Dense(1)])
+    model.save(os.path.join(work, "c.h5"))
+    rng = np.random.default_rng(SEED + 3)
+    x = rng.standard_normal((CONV_SAMPLES, CONV_STEPS, FEATURES), dtype=np.float32)
+    save("c_x.npy", x)
+    save("c_one.npy", x[:1])
+    save("keras_c_one.npy", np.asarray(model(x[:1], training=False)))
+    save("keras_c_pred.npy", model.predict(x, batch_size=256, verbose=0))
+    out["c_shape"] = list(x.shape)
 
 
 def stream(work, threads, reps):

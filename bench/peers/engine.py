@@ -17,7 +17,8 @@ Models: t (tutorial, 12x1), s (SimpleRNN 128), l (LSTM 128), g (GRU 128),
 k (stacked LSTM 64); inputs are batch x steps x features float32. x (issue
 14's text model, Embedding + Bidirectional(LSTM(64)), 200 int32 token ids:
 WORK/x_one.npy, 4096 samples of WORK/x_ids.npy) takes int32 inputs (not for
-keras2c).
+keras2c). c (issue 15's Conv1D(64, 5) + MaxPooling1D + LSTM(64) + Dense(1) on
+200 x 8: WORK/c_one.npy, the 2048 samples of WORK/c_x.npy).
 The harness (bench/run) treats a failed process as FAILED cells, not as an
 error, except for Keras.
 """
@@ -120,6 +121,8 @@ def load_inputs(np, work, m):
         full = None
     elif m == "x":  # issue 14's text model: 4096 x 200 int32 token ids
         full = np.load(os.path.join(work, "x_ids.npy"))
+    elif m == "c":  # issue 15's convolutional model: 200 x 8 float32
+        full = np.load(os.path.join(work, "c_x.npy"))
     else:
         full = np.load(os.path.join(work, "x50.npy"))
     return one, full
@@ -179,7 +182,10 @@ def convert_tflite_tf_keras_child(work, m):
     for layer in k3.layers:
         config, kind = layer.get_config(), type(layer).__name__
         keep = {k: config[k] for k in ("units", "activation", "recurrent_activation", "return_sequences",
-                                       "use_bias", "reset_after") if k in config}
+                                       "use_bias", "reset_after",
+                                       # c's Conv1D and MaxPooling1D
+                                       "filters", "kernel_size", "strides", "padding", "dilation_rate",
+                                       "pool_size") if k in config}
         layers.append(getattr(tf_keras.layers, kind)(**keep))
     shape = tuple(k3.inputs[0].shape[1:])
     model = tf_keras.Sequential([tf_keras.Input(shape)] + layers)

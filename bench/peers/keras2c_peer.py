@@ -12,7 +12,8 @@ the driver (its own process; one sample per call, one thread).
 
 keras2c's C library (include/k2c_*.c) is not in its PyPI package (2.0 ships
 only the Python converter): KERAS2C_INCLUDE must name a keras2c checkout's
-include/ directory, else every cell says FAILED with that reason. keras2c
+include/ directory, else every cell says FAILED with that reason (issue 15's
+c also needs its k2c_convolution_layers.c and k2c_pooling_layers.c). keras2c
 loops forever on a Keras 3 Sequential model, so it is given a Functional
 copy with the same layers (same weights). Weights are heap arrays
 (malloc=True): with malloc=False keras2c re-initialises every weight array
@@ -31,6 +32,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATE_SECONDS = 600
 RUN_SECONDS = 900
 LIBRARY = ("k2c_activations.c", "k2c_core_layers.c", "k2c_helper_functions.c", "k2c_recurrent_layers.c")
+# issue 15's c (Conv1D + MaxPooling1D + LSTM) also needs these two
+CONV_LIBRARY = ("k2c_convolution_layers.c", "k2c_pooling_layers.c")
+# each model's batch input (t has none)
+FULL_INPUT = {"s": "x50.npy", "l": "x50.npy", "g": "x50.npy", "k": "x50.npy", "c": "c_x.npy"}
 
 
 def short(text):
@@ -89,6 +94,11 @@ void bench_terminate(void) { %(name)s_terminate(%(term)s); }
        "call": call_args, "term": term_args, "steps": steps, "features": features}
 
 
+def library(m):
+    """The C files of keras2c's library that model m's code calls."""
+    return LIBRARY + (CONV_LIBRARY if m == "c" else ())
+
+
 def run_model(np, work, m, reps, out_dir, include, result, save):
     model_dir = os.path.join(out_dir, m)
     shutil.rmtree(model_dir, ignore_errors=True)
@@ -118,7 +128,7 @@ def run_model(np, work, m, reps, out_dir, include, result, save):
     command = ["gcc", "-O3", "-march=native", "-std=gnu99", "-fcommon", "-I" + model_dir, "-o",
                os.path.join(model_dir, "driver"), os.path.join(model_dir, name + ".c"),
                os.path.join(model_dir, "bench_wrapper.c"), os.path.join(HERE, "keras2c_driver.c")] + \
-        [os.path.join(include, c) for c in LIBRARY] + ["-lm"]
+        [os.path.join(include, c) for c in library(m)] + ["-lm"]
     cc = subprocess.run(command, capture_output=True, text=True, cwd=model_dir)
     if cc.returncode != 0:
         errors = [l for l in cc.stderr.splitlines() if "error" in l]
@@ -127,8 +137,8 @@ def run_model(np, work, m, reps, out_dir, include, result, save):
     one = np.load(os.path.join(work, m + "_one.npy")).astype(np.float32)
     one.tofile(os.path.join(model_dir, "one.raw"))
     n = 0
-    if m != "t":
-        full = np.load(os.path.join(work, "x50.npy")).astype(np.float32)
+    if m in FULL_INPUT:
+        full = np.load(os.path.join(work, FULL_INPUT[m])).astype(np.float32)
         full.tofile(os.path.join(model_dir, "full.raw"))
         n = len(full)
     try:
@@ -173,10 +183,10 @@ def main(argv):
         np.save(os.path.join(out_dir, "t1_%s_%s.npy" % (m, kind)), np.ascontiguousarray(array, dtype=np.float32))
 
     include = os.environ.get("KERAS2C_INCLUDE", "")
-    missing = [c for c in ("k2c_include.h", "k2c_tensor_include.h") + LIBRARY
-               if not os.path.exists(os.path.join(include, c))] if include else ["KERAS2C_INCLUDE"]
     for m in models:
         r = result["models"].setdefault(m, {})
+        missing = [c for c in ("k2c_include.h", "k2c_tensor_include.h") + library(m)
+                   if not os.path.exists(os.path.join(include, c))] if include else ["KERAS2C_INCLUDE"]
         if missing:
             r["error"] = ("FAILED: no C library (PyPI's keras2c has none; KERAS2C_INCLUDE unset)" if include == "" else
                           "FAILED: KERAS2C_INCLUDE lacks %s" % ", ".join(missing))
