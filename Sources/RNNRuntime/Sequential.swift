@@ -128,7 +128,7 @@ public struct Sequential: Sendable {
             var output = [Float](repeating: 0, count: batch * outputSampleShape.reduce(1, *))
             try input.scalars.withUnsafeBufferPointer { x in
                 try output.withUnsafeMutableBufferPointer { y in
-                    try predict(x, shape: input.shape, into: y, workspace: PredictionWorkspace())
+                    try WorkspacePool.shared.with { try predict(x, shape: input.shape, into: y, workspace: $0) }
                 }
             }
             return Tensor(uncheckedShape: [batch] + outputSampleShape, scalars: output)
@@ -142,7 +142,8 @@ public struct Sequential: Sendable {
             output.withUnsafeMutableBufferPointer { out in
                 let x = UncheckedSendable(x.baseAddress!), out = UncheckedSendable(out.baseAddress!)
                 return Parallel.map(parts: parts) { part -> Error? in
-                    let workspace = PredictionWorkspace()
+                    let workspace = WorkspacePool.shared.take()
+                    defer { WorkspacePool.shared.give(workspace) }
                     do {
                         for block in Self.predictionBlocks(part: part, of: parts, samples: batch) {
                             try workspace.prepare(for: self, inputShape: [block.count] + sampleShape)

@@ -124,7 +124,7 @@ public struct ChunkedPrediction: Sendable {
                 try values.withUnsafeBufferPointer { x in
                     try output.withUnsafeMutableBufferPointer { y in
                         let rows = UnsafeBufferPointer(rebasing: x[(block.lowerBound - origin) * length..<(block.upperBound - origin) * length])
-                        try network.predict(rows, shape: shape, into: y, workspace: PredictionWorkspace())
+                        try WorkspacePool.shared.with { try network.predict(rows, shape: shape, into: y, workspace: $0) }
                     }
                 }
                 let outputShape = [block.count] + (try network.concreteOutputShape(forSampleShape: sampleShape))
