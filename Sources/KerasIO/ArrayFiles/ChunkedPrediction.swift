@@ -46,12 +46,12 @@ public struct ChunkedPrediction: Sendable {
         sampleShape = Array(batchShape.dropFirst())
         network = chain
         let steps = batchShape.count == 3 ? batchShape[1] : 1
-        var outputLength = 1
-        for dimension in model.outputShape {
-            let (product, overflow) = outputLength.multipliedReportingOverflow(by: dimension ?? steps)
-            outputLength = overflow ? .max : product
+        // The concrete shape: a free axis is not always the steps (Flatten's is steps × features).
+        do {
+            outputLength = try chain.concreteOutputCount(forSampleShape: sampleShape)
+        } catch let error as RuntimeError {
+            throw KerasIOError(error, file: file)
         }
-        self.outputLength = outputLength
         parts = chain.predictionPartCount(samples: samples, steps: steps)
     }
 
