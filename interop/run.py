@@ -193,20 +193,24 @@ else:
     else:
         failures.append("kerasio predict on the trained model failed")
 
-cases_file = os.path.join(work, "cases.json")
-json.dump(cases, open(cases_file, "w"), indent=1)
+# Keras 3 has three of the four targets: its cases are checked in two
+# processes, tf.keras's in a third, all at the same time (the Keras 3 half
+# was the long pole once Functional models, slow to trace, joined).
+keras3_cases = [c for c in cases if str(c["keras"]) == "3"]
+groups = {"2": [c for c in cases if str(c["keras"]) == "2"], "3a": keras3_cases[0::2], "3b": keras3_cases[1::2]}
 results = []
-# Keras 3 and tf.keras check their files at the same time, in their own processes.
 checks = {}
-for keras in ("3", "2"):
-    results_file = os.path.join(work, "results-keras%s.json" % keras)
-    checks[keras] = (results_file, subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "interop", "keras_check.py"), "--keras", keras, cases_file, results_file],
+for group, group_cases in groups.items():
+    cases_file = os.path.join(work, "cases-%s.json" % group)
+    json.dump(group_cases, open(cases_file, "w"), indent=1)
+    results_file = os.path.join(work, "results-%s.json" % group)
+    checks[group] = (results_file, subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "interop", "keras_check.py"), "--keras", group[0], cases_file, results_file],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-for keras, (results_file, process) in checks.items():
+for group, (results_file, process) in checks.items():
     _, stderr = process.communicate()
     if process.returncode != 0 or not os.path.exists(results_file):
-        failures.append("the Keras %s check did not run: %s" % (keras, stderr.strip()[-500:]))
+        failures.append("the Keras %s check (%s) did not run: %s" % (group[0], group, stderr.strip()[-500:]))
         continue
     results += json.load(open(results_file))
 
