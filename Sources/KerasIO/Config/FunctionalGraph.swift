@@ -194,20 +194,9 @@ struct FunctionalGraph {
     /// The names of the layers one call reads from, in either generation's
     /// encoding: data inputs, and (Keras 3) the `mask` keyword's.
     private static func references(in call: ConfigJSON.Value) -> (data: [String], mask: [String]) {
-        if call.kind == .array {
-            // Keras 2: [["name", node, tensor, {kwargs}], ...]
-            return (call.elements.compactMap { $0.elements.first?.string }, [])
-        }
-        var names: [String] = [], masks: [String] = []
-        collectHistories(call, into: &names)
-        if let mask = call.member("kwargs")?.member("mask") {
-            collectHistories(mask, into: &masks)
-            // The mask's tensors are not data inputs: remove one occurrence each.
-            for name in masks {
-                if let position = names.lastIndex(of: name) { names.remove(at: position) }
-            }
-        }
-        return (names, masks)
+        var masks: [TensorReference] = []
+        if call.kind == .object, let mask = call.member("kwargs")?.member("mask") { collectReferences(mask, into: &masks) }
+        return (tensorReferences(in: call).map(\.layer), masks.map(\.layer))
     }
 
     /// The tensors one call reads as data (not its `mask` keyword), in
@@ -239,22 +228,6 @@ struct FunctionalGraph {
         }
     }
 
-    /// Keras 3: every `keras_history` found in args and kwargs is an input
-    /// tensor. The recursion is bounded by `ConfigLimits.maximumNesting`.
-    private static func collectHistories(_ value: ConfigJSON.Value, into names: inout [String]) {
-        switch value.kind {
-        case .object:
-            if let history = value.member("keras_history"), let name = history.elements.first?.string {
-                names.append(name)
-                return
-            }
-            for member in value.memberValues { collectHistories(member, into: &names) }
-        case .array:
-            for element in value.elements { collectHistories(element, into: &names) }
-        default:
-            return
-        }
-    }
 
     /// `input_layers` / `output_layers` as tensor references.
     static func endpointReferences(_ value: ConfigJSON.Value?) -> [TensorReference] {

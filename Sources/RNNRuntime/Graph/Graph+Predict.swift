@@ -92,7 +92,7 @@ extension Graph {
         let output = try state.withUnsafeMutableBufferPointer { carried in
             try pointerForward(layer, x, mask: masks[0], carriedState: carriesState ? carried.baseAddress : nil)
         }
-        let outputMask = mask(after: layer, input: x, output: output, incoming: masks[0])
+        let outputMask = Sequential.mask(after: layer, input: x, output: output, incoming: masks[0])
         var outputs = [output]
         var outputMasks = [outputMask]
         if let split = recurrent?.outputSplit {
@@ -108,11 +108,6 @@ extension Graph {
             }
         }
         return (outputs, outputMasks)
-    }
-
-    /// The mask after a one-input layer, as `Sequential` passes masks on.
-    static func mask(after layer: any Layer, input: Tensor, output: Tensor, incoming: Tensor?) -> Tensor? {
-        Sequential.mask(after: layer, input: input, output: output, incoming: incoming)
     }
 
     /// A layer's pointer forward on fresh memory, with a mask and carried state.
@@ -153,20 +148,5 @@ extension Tensor {
             offset += piece
             return Tensor(uncheckedShape: shape.dropLast() + [piece], scalars: values)
         }
-    }
-
-    /// Tensors of the same leading shape side by side along the last axis.
-    init(concatenatingLastAxis parts: [Tensor]) {
-        let widths = parts.map { $0.shape.last ?? 1 }, total = widths.reduce(0, +)
-        let rows = parts.first.map { $0.count / max($0.shape.last ?? 1, 1) } ?? 0
-        var values = [Float](repeating: 0, count: rows * total)
-        var offset = 0
-        for (part, width) in zip(parts, widths) {
-            for r in 0..<rows {
-                for j in 0..<width { values[r * total + offset + j] = part.scalars[r * width + j] }
-            }
-            offset += width
-        }
-        self.init(uncheckedShape: (parts.first?.shape.dropLast() ?? []) + [total], scalars: values)
     }
 }

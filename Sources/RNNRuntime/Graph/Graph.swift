@@ -152,26 +152,11 @@ public struct Graph: Sendable {
             outputs: [chain.layers.count], outputNames: [chain.layers.last?.name ?? chain.name])
     }
 
-    /// How many nodes call each layer (more than one: a shared layer).
-    public var callCounts: [Int] {
-        var counts = [Int](repeating: 0, count: layers.count)
-        for node in nodes { counts[node.layer] += 1 }
-        return counts
-    }
-
     /// Total number of weights (scalars) over all layers, each counted once.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     /// The per-sample output shapes, in output order.
     public var outputShapes: [[Int?]] { outputTensors.map { tensorShapes[$0] } }
-
-    /// The node that makes each tensor (nil for the model's inputs) and which of its outputs it is.
-    public func producer(of tensor: Int) -> (node: Int, output: Int)? {
-        for (index, node) in nodes.enumerated() {
-            if let position = node.outputs.firstIndex(of: tensor) { return (index, position) }
-        }
-        return nil
-    }
 
     /// Replaces the weights of the layer at `index`; strict about count and shapes.
     public mutating func setParameters(_ parameters: [Tensor], ofLayerAt index: Int) throws {

@@ -116,7 +116,7 @@ extension Graph {
                 let (output, finalState, pullback) = try trainable.forwardWithStates(arguments[0], initialState: initial, context: &context)
                 context.mask = nil
                 outputs = [output]
-                let outputMask = Self.mask(after: layer, input: arguments[0], output: output, incoming: argumentMasks[0])
+                let outputMask = Sequential.mask(after: layer, input: arguments[0], output: output, incoming: argumentMasks[0])
                 outputMasks = [outputMask]
                 if recurrent.returnState {
                     let batch = output.shape[0]
@@ -136,7 +136,7 @@ extension Graph {
                 let (output, pullback) = try trainable.forwardWithPullback(arguments[0], context: &context)
                 context.mask = nil
                 outputs = [output]
-                outputMasks = [Self.mask(after: layer, input: arguments[0], output: output, incoming: argumentMasks[0])]
+                outputMasks = [Sequential.mask(after: layer, input: arguments[0], output: output, incoming: argumentMasks[0])]
                 pass.backward.append(.single(pullback))
             }
             for (position, tensor) in node.outputs.enumerated() {
