@@ -82,14 +82,14 @@ public struct Dense: Layer, WeightHolding {
 
     /// `output[rows, units] = x[rows, inputSize] · kernel + bias`.
     private func writePreActivation(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        kernel.scalars.withUnsafeBufferPointer { w in
-            guard let w = w.baseAddress else { return }
-            LinearAlgebra.matmul(x, w, into: y, rows: rows, inner: inputSize, cols: units, accumulate: false)
-        }
         if let bias {
             bias.scalars.withUnsafeBufferPointer { b in
-                if let b = b.baseAddress { LinearAlgebra.addRowVector(b, to: y, rows: rows, cols: units) }
+                if let b = b.baseAddress { LinearAlgebra.fillRows(with: b, y, rows: rows, cols: units) }
             }
+        }
+        kernel.scalars.withUnsafeBufferPointer { w in
+            guard let w = w.baseAddress else { return }
+            LinearAlgebra.matmul(x, w, into: y, rows: rows, inner: inputSize, cols: units, accumulate: bias != nil)
         }
     }
 }

@@ -140,6 +140,14 @@ enum Fixtures {
         return part.fixtures.map { $0.under("shape_layers") }
     }()
 
+    /// LSTM and SimpleRNN with 8 to 32 units (`generate_wide_recurrent.py`),
+    /// paths relative to `fixtures/`.
+    static let wideRecurrent: [Entry] = {
+        guard let data = FileManager.default.contents(atPath: path("wide_recurrent/manifest.json")),
+              let part = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+        return part.fixtures.map { $0.under("wide_recurrent") }
+    }()
+
     static func entry(_ dir: String, _ name: String) throws -> Entry {
         try #require(all.first { $0.dir == dir && $0.name == name }, "fixture \(dir)/\(name) is in the manifest")
     }

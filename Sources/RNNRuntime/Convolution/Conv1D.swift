@@ -116,6 +116,11 @@ public struct Conv1D: Layer, WeightHolding {
         columns: UnsafeMutablePointer<Float>, keepColumns: Bool
     ) {
         let rows = batch * window.outputSteps(steps)
+        if let bias {
+            bias.scalars.withUnsafeBufferPointer { b in
+                if let b = b.baseAddress { LinearAlgebra.fillRows(with: b, y, rows: rows, cols: filters) }
+            }
+        }
         kernel.scalars.withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
             for group in 0..<groups {
@@ -124,12 +129,7 @@ public struct Conv1D: Layer, WeightHolding {
                 LinearAlgebra.gemm(
                     transposeA: false, transposeB: false, m: rows, n: groupFilters, k: rowLength,
                     a: matrix, lda: rowLength, b: w + group * groupFilters, ldb: filters,
-                    c: y + group * groupFilters, ldc: filters, accumulate: false)
-            }
-        }
-        if let bias {
-            bias.scalars.withUnsafeBufferPointer { b in
-                if let b = b.baseAddress { LinearAlgebra.addRowVector(b, to: y, rows: rows, cols: filters) }
+                    c: y + group * groupFilters, ldc: filters, accumulate: useBias)
             }
         }
     }
@@ -150,7 +150,7 @@ public struct Conv1D: Layer, WeightHolding {
                 let first = t * strides - left
                 // Undilated and ungrouped, a window inside the input is one contiguous run.
                 if contiguous && first >= 0 && first + kernelSize <= steps {
-                    row.update(from: source + first * inputChannels, count: rowLength)
+                    LinearAlgebra.copy(source + first * inputChannels, to: row, count: rowLength)
                     row += rowLength
                     continue
                 }

@@ -15,7 +15,10 @@ enum FastSigmoid {
     static let b6: Float = 6.29106785017040e-06, b8: Float = 5.76102136993427e-09, b10: Float = 6.10247389755681e-13
 
     /// σ of eight lanes; NaN lanes stay NaN, and the result is kept in [0, 1].
-    @inline(__always)
+    /// Transparent (inlined before optimisation): with `@inline(__always)`
+    /// alone, a caller using it three times (`LSTMCell`'s gate loop) was left
+    /// calling it out of line, passing the vectors through memory.
+    @_transparent
     static func sigmoid(_ value: SIMD8<Float>) -> SIMD8<Float> {
         var x = value
         x.replace(with: SIMD8(repeating: bound), where: x .> bound)

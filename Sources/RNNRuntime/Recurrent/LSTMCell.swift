@@ -77,6 +77,10 @@ public struct LSTMCell: RecurrentCell {
         // projection += h_{t-1}·U: all four gates' pre-activations.
         recurrentProduct(hidden, batch: batch, columns: width, into: projection, ldc: width, accumulate: true)
         record?.update(from: projection, count: batch * width)
+        if record == nil {
+            stepFromPreActivations(projection, state: state, scratch: scratch, batch: batch)
+            return
+        }
         for b in 0..<batch {
             let z = projection + b * width
             recurrentActivation.apply(z, count: 2 * units, lastAxis: units)          // i, f
@@ -93,6 +97,55 @@ public struct LSTMCell: RecurrentCell {
             for j in 0..<units { h[j] = z[3 * units + j] * squashed[j] }
         }
         record.map { ($0 + batch * width).update(from: projection, count: batch * width) }
+    }
+
+    public var preActivationsAreOneProduct: Bool { true }
+
+    /// The gates and the new state from z = x_t·W + b + h_{t-1}·U, at inference.
+    /// Keras's default activations (tanh, sigmoid) over whole vectors of eight
+    /// units go through one pass per sample that keeps every gate in registers:
+    /// the same `FastSigmoid` and `FastTanh` arithmetic, in the same order, as
+    /// the general loop, so both give the same bits.
+    public func stepFromPreActivations(
+        _ projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, batch: Int
+    ) {
+        let width = 4 * units
+        let hidden = state, carry = state + batch * units
+        guard activation == .tanh && recurrentActivation == .sigmoid && units % 8 == 0 else {
+            for b in 0..<batch {
+                let z = projection + b * width
+                recurrentActivation.apply(z, count: 2 * units, lastAxis: units)          // i, f
+                activation.apply(z + 2 * units, count: units, lastAxis: units)           // c̃
+                recurrentActivation.apply(z + 3 * units, count: units, lastAxis: units)  // o
+                let c = carry + b * units, squashed = scratch + b * units
+                for j in 0..<units {
+                    c[j] = z[units + j] * c[j] + z[j] * z[2 * units + j]
+                    squashed[j] = c[j]
+                }
+                activation.apply(squashed, count: units, lastAxis: units)
+                let h = hidden + b * units
+                for j in 0..<units { h[j] = z[3 * units + j] * squashed[j] }
+            }
+            return
+        }
+        typealias V = SIMD8<Float>
+        for b in 0..<batch {
+            let z = UnsafeRawPointer(projection + b * width)
+            let c = UnsafeMutableRawPointer(carry + b * units), h = UnsafeMutableRawPointer(hidden + b * units)
+            let stride = MemoryLayout<Float>.stride
+            var j = 0  // a while loop: a stride(from:to:by:) loop here was left calling its iterator
+            while j < units {
+                let i = FastSigmoid.sigmoid(z.loadUnaligned(fromByteOffset: j * stride, as: V.self))
+                let f = FastSigmoid.sigmoid(z.loadUnaligned(fromByteOffset: (units + j) * stride, as: V.self))
+                let g = FastTanh.tanh(z.loadUnaligned(fromByteOffset: (2 * units + j) * stride, as: V.self))
+                let o = FastSigmoid.sigmoid(z.loadUnaligned(fromByteOffset: (3 * units + j) * stride, as: V.self))
+                let cNew = f * c.loadUnaligned(fromByteOffset: j * stride, as: V.self) + i * g
+                c.storeBytes(of: cNew, toByteOffset: j * stride, as: V.self)
+                h.storeBytes(of: o * FastTanh.tanh(cNew), toByteOffset: j * stride, as: V.self)
+                j += 8
+            }
+        }
     }
 
     /// With g = (i, f, c̃, o) and s = a(c_t):

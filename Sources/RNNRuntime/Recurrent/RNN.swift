@@ -101,7 +101,8 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         let timeMajor = batch > 1 && !eachStep ? steps * batch * cell.inputSize : 0
         // With a mask: the state before a step, and the last output emitted.
         let masking = cell.stateSize * batch + cell.units * batch
-        return projections + cell.stateSize * batch + max(batch * cell.scratchSize, 1) + timeMajor + masking
+        let joined = eachStep ? joinedProductsWorkspace(batch: batch) : 0
+        return projections + cell.stateSize * batch + max(batch * cell.scratchSize, 1) + timeMajor + masking + joined
     }
 
     /// Above this many floats, the projections of all steps would not stay
@@ -140,6 +141,14 @@ public struct RNN<Cell: RecurrentCell>: RecurrentLayer, WeightHolding {
         scratch.initialize(repeating: 0, count: scratchCount)
         let mask = context.mask
         if mask != nil { emitted.initialize(repeating: 0, count: batch * units) }
+        if eachStep && mask == nil && cell.preActivationsAreOneProduct {
+            forwardJoiningProducts(
+                x, batch: batch, steps: steps, projection: projections, state: state, scratch: scratch,
+                into: out, workspace: emitted + batch * units)
+            if !returnSequences { out.update(from: state, count: batch * units) }
+            context.carriedState?.update(from: state, count: stateCount)
+            return
+        }
         // Input projections for all steps at once, in time-major order so
         // each step's rows are contiguous. With one sample the layouts coincide.
         if eachStep {

@@ -36,6 +36,18 @@ public protocol RecurrentCell: Sendable, WeightHolding {
     var trainingRefusal: String? { get }
     /// Multiply-adds per sample and step (for benchmarks' FLOP counts).
     var multiplyAddsPerStep: Int { get }
+    /// True when, at inference, every column of a step's pre-activations is
+    /// `x_t·W + b_in + h_{t-1}·U` with nothing applied between the two
+    /// products (SimpleRNN, LSTM; not GRU, whose candidate scales its part of
+    /// `h·U` by the reset gate): `RNN` may then form both products as one
+    /// GEMM over `[x_t, h_{t-1}] · [W; U]` and call `stepFromPreActivations`.
+    var preActivationsAreOneProduct: Bool { get }
+    /// The rest of an inference `step` once `projection` holds the whole
+    /// pre-activation `x_t·W + b_in + h_{t-1}·U`. Only called on cells whose
+    /// `preActivationsAreOneProduct`.
+    func stepFromPreActivations(
+        _ projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, batch: Int)
 
     /// Advances every sample of the batch by one step.
     ///
@@ -92,20 +104,31 @@ extension RecurrentCell {
         _ inputs: UnsafePointer<Float>, rows: Int, inputStride: Int? = nil, into projections: UnsafeMutablePointer<Float>
     ) {
         let width = projectionSize
+        let bias = bias
+        if let bias {
+            bias.scalars.withUnsafeBufferPointer { b in
+                if let b = b.baseAddress { LinearAlgebra.fillRows(with: b, projections, rows: rows, cols: width) }
+            }
+        }
         kernel.scalars.withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
             LinearAlgebra.gemm(
                 transposeA: false, transposeB: false, m: rows, n: width, k: inputSize,
-                a: inputs, lda: inputStride ?? inputSize, b: w, ldb: width, c: projections, ldc: width, accumulate: false)
-        }
-        if let bias {
-            bias.scalars.withUnsafeBufferPointer { b in
-                if let b = b.baseAddress { LinearAlgebra.addRowVector(b, to: projections, rows: rows, cols: width) }
-            }
+                a: inputs, lda: inputStride ?? inputSize, b: w, ldb: width, c: projections, ldc: width,
+                accumulate: bias != nil)
         }
     }
 
     public var trainingRefusal: String? { nil }
+
+    public var preActivationsAreOneProduct: Bool { false }
+
+    public func stepFromPreActivations(
+        _ projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, batch: Int
+    ) {
+        preconditionFailure("RNN calls stepFromPreActivations only on cells whose preActivationsAreOneProduct")
+    }
 
     /// `h·U` for the recurrent kernel's `columns` starting at `firstColumn`,
     /// added to (or written into) `into`, whose rows are `ldc` apart.

@@ -58,6 +58,17 @@ public struct SimpleRNNCell: RecurrentCell {
         state.update(from: projection, count: count)
     }
 
+    public var preActivationsAreOneProduct: Bool { true }
+
+    /// h_t = f(z) from z = x_t·W + b + h_{t-1}·U, at inference.
+    public func stepFromPreActivations(
+        _ projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, batch: Int
+    ) {
+        activation.apply(projection, count: batch * units, lastAxis: units)
+        state.update(from: projection, count: batch * units)
+    }
+
     /// dz = dh ⊙ f'(z); dU += (h_{t-1} ⊙ m)ᵀ·dz; dh_{t-1} = (dz·Uᵀ) ⊙ m.
     public func backwardStep(
         record: UnsafePointer<Float>, previousState: UnsafePointer<Float>, state: UnsafePointer<Float>,
