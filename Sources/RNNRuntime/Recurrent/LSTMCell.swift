@@ -73,30 +73,16 @@ public struct LSTMCell: RecurrentCell {
         recurrentMask: UnsafePointer<Float>?, record: UnsafeMutablePointer<Float>?
     ) {
         let width = 4 * units
-        let hidden = state, carry = state + batch * units
         // projection += h_{t-1}·U: all four gates' pre-activations.
-        recurrentProduct(hidden, batch: batch, columns: width, into: projection, ldc: width, accumulate: true)
-        record?.update(from: projection, count: batch * width)
-        if record == nil {
+        recurrentProduct(state, batch: batch, columns: width, into: projection, ldc: width, accumulate: true)
+        guard let record else {
             stepFromPreActivations(projection, state: state, scratch: scratch, batch: batch)
             return
         }
-        for b in 0..<batch {
-            let z = projection + b * width
-            recurrentActivation.apply(z, count: 2 * units, lastAxis: units)          // i, f
-            activation.apply(z + 2 * units, count: units, lastAxis: units)           // c̃
-            recurrentActivation.apply(z + 3 * units, count: units, lastAxis: units)  // o
-            let c = carry + b * units
-            let squashed = record.map { $0 + 8 * batch * units + b * units } ?? scratch + b * units
-            for j in 0..<units {
-                c[j] = z[units + j] * c[j] + z[j] * z[2 * units + j]
-                squashed[j] = c[j]
-            }
-            activation.apply(squashed, count: units, lastAxis: units)
-            let h = hidden + b * units
-            for j in 0..<units { h[j] = z[3 * units + j] * squashed[j] }
-        }
-        record.map { ($0 + batch * width).update(from: projection, count: batch * width) }
+        // Training keeps the pre-activations, the gates and a(c_t) (in the record's last part).
+        record.update(from: projection, count: batch * width)
+        applyGates(projection, state: state, squashed: record + 8 * batch * units, batch: batch)
+        (record + batch * width).update(from: projection, count: batch * width)
     }
 
     public var preActivationsAreOneProduct: Bool { true }
@@ -113,20 +99,7 @@ public struct LSTMCell: RecurrentCell {
         let width = 4 * units
         let hidden = state, carry = state + batch * units
         guard activation == .tanh && recurrentActivation == .sigmoid && units % 8 == 0 else {
-            for b in 0..<batch {
-                let z = projection + b * width
-                recurrentActivation.apply(z, count: 2 * units, lastAxis: units)          // i, f
-                activation.apply(z + 2 * units, count: units, lastAxis: units)           // c̃
-                recurrentActivation.apply(z + 3 * units, count: units, lastAxis: units)  // o
-                let c = carry + b * units, squashed = scratch + b * units
-                for j in 0..<units {
-                    c[j] = z[units + j] * c[j] + z[j] * z[2 * units + j]
-                    squashed[j] = c[j]
-                }
-                activation.apply(squashed, count: units, lastAxis: units)
-                let h = hidden + b * units
-                for j in 0..<units { h[j] = z[3 * units + j] * squashed[j] }
-            }
+            applyGates(projection, state: state, squashed: scratch, batch: batch)
             return
         }
         typealias V = SIMD8<Float>
@@ -145,6 +118,31 @@ public struct LSTMCell: RecurrentCell {
                 h.storeBytes(of: o * FastTanh.tanh(cNew), toByteOffset: j * stride, as: V.self)
                 j += 8
             }
+        }
+    }
+
+    /// The gates for any activations: each applied in place over
+    /// `projection` (which then holds the gates), `c_t` and `h_t` written into
+    /// the state, and a(c_t) into `squashed` (`batch · units`).
+    func applyGates(
+        _ projection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
+        squashed: UnsafeMutablePointer<Float>, batch: Int
+    ) {
+        let width = 4 * units
+        let hidden = state, carry = state + batch * units
+        for b in 0..<batch {
+            let z = projection + b * width
+            recurrentActivation.apply(z, count: 2 * units, lastAxis: units)          // i, f
+            activation.apply(z + 2 * units, count: units, lastAxis: units)           // c̃
+            recurrentActivation.apply(z + 3 * units, count: units, lastAxis: units)  // o
+            let c = carry + b * units, s = squashed + b * units
+            for j in 0..<units {
+                c[j] = z[units + j] * c[j] + z[j] * z[2 * units + j]
+                s[j] = c[j]
+            }
+            activation.apply(s, count: units, lastAxis: units)
+            let h = hidden + b * units
+            for j in 0..<units { h[j] = z[3 * units + j] * s[j] }
         }
     }
 
